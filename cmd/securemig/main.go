@@ -1,0 +1,87 @@
+// Command securemig gets spreadsheet-sourced pricing data into production
+// PostgreSQL databases safely: parsed, spot-checked, versioned, encrypted,
+// verifiable and reversible.
+//
+// This package only wires command-line flags to the packages that do the work.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/securemig/securemig/internal/buildinfo"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newApp().RunContext(ctx, os.Args)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// newApp builds the command tree.
+func newApp() *cli.App {
+	return &cli.App{
+		Name:  "securemig",
+		Usage: "parse, import, spot-check, dump, version, upload and apply pricing secure migrations",
+		Description: "securemig turns a GHC pricing workbook into a reviewed, checksummed secure migration\n" +
+			"and applies it to PostgreSQL. Without DATABASE_URL it uses a project-local PostgreSQL\n" +
+			"cluster under tmp/pg that it starts itself (see 'securemig db --help').\n" +
+			"Configuration comes from the environment and an optional .env file (see .env.example).",
+		Version:              buildinfo.String(),
+		EnableBashCompletion: true,
+		Before:               loadDotEnv,
+		Commands: []*cli.Command{
+			dbCommand(),
+			migrateCommand(),
+			pricingCommand(),
+			dumpCommand(),
+			genCommand(),
+			verifyCommand(),
+			uploadCommand(),
+			downloadCommand(),
+			versionCommand(),
+		},
+	}
+}
+
+// exitError carries a process exit code alongside an error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExitCode wraps err so that the process exits with code.
+func withExitCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// exitCode prints err (if any) and returns the process exit code.
+// Exit codes: 0 success, 1 failure (or, for commands that document it, warnings),
+// 2 a documented blocking verdict; commands list theirs in --help.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "securemig:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(os.Stderr, "securemig:", err)
+	return 1
+}
