@@ -1,0 +1,197 @@
+// Package lockfile reads and writes migrations/secure.lock, the committed
+// record that links each secure migration placeholder in git to the exact
+// bytes of its production file: SHA-256, size, per-table row counts and, per
+// environment, the uploaded object.
+//
+// The file is JSON with sorted keys, written atomically (temporary file and
+// rename) under an advisory file lock, so concurrent writers never lose each
+// other's entries and a crash never leaves a half-written file.
+package lockfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// DefaultPath is the lock file's location relative to the project root.
+const DefaultPath = "migrations/secure.lock"
+
+// FormatVersion is the version of the file format written by this package.
+const FormatVersion = 1
+
+// File is the whole lock file.
+type File struct {
+	// Version is the file format version.
+	Version int `json:"version"`
+	// Migrations maps a production file name (<version>_<name>.up.sql) to its entry.
+	Migrations map[string]*Entry `json:"migrations"`
+}
+
+// Entry describes one secure migration's production file.
+type Entry struct {
+	// SHA256 is the hex SHA-256 of the production file's bytes (of the
+	// concatenated parts when split).
+	SHA256 string `json:"sha256"`
+	// Size is the production file's size in bytes.
+	Size int64 `json:"size"`
+	// ContractCode is the pricing contract the migration ships, if any.
+	ContractCode string `json:"contract_code,omitempty"`
+	// WorkbookSHA256 is the hex SHA-256 of the workbook the data came from, if any.
+	WorkbookSHA256 string `json:"workbook_sha256,omitempty"`
+	// GeneratedAt is when the production file was generated (UTC).
+	GeneratedAt time.Time `json:"generated_at"`
+	// ToolVersion is the securemig version that generated it.
+	ToolVersion string `json:"tool_version,omitempty"`
+	// Tables maps each table to the number of rows the file loads into it.
+	Tables map[string]int64 `json:"tables,omitempty"`
+	// Parts lists the part files, in order, when the file was split.
+	Parts []Part `json:"parts,omitempty"`
+	// PlaceholderSHA256 is the hex SHA-256 of the scrubbed placeholder in git.
+	PlaceholderSHA256 string `json:"placeholder_sha256,omitempty"`
+	// DownSHA256 is the hex SHA-256 of the matching down migration, if any.
+	DownSHA256 string `json:"down_sha256,omitempty"`
+	// Uploads maps an environment name to the object uploaded there.
+	Uploads map[string]*Upload `json:"uploads,omitempty"`
+}
+
+// Part is one part of a split production file.
+type Part struct {
+	// Name is the part's file name (<version>_<name>.part-NNN.up.sql).
+	Name string `json:"name"`
+	// SHA256 is the hex SHA-256 of the part's bytes.
+	SHA256 string `json:"sha256"`
+	// Size is the part's size in bytes.
+	Size int64 `json:"size"`
+}
+
+// Upload records one object uploaded to one environment.
+type Upload struct {
+	// Bucket and Key locate the object.
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	// VersionID is the object's version id when the bucket is versioned.
+	VersionID string `json:"version_id,omitempty"`
+	// SHA256 is the digest verified on the stored object after upload.
+	SHA256 string `json:"sha256"`
+	// Size is the stored object's size in bytes.
+	Size int64 `json:"size"`
+	// UploadedAt is when the upload was verified (UTC).
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+// New returns an empty lock file.
+func New() *File {
+	return &File{Version: FormatVersion, Migrations: map[string]*Entry{}}
+}
+
+// Load reads the lock file at path. A missing file yields an empty File.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading lock file: %w", err)
+	}
+	return decode(path, data)
+}
+
+func decode(path string, data []byte) (*File, error) {
+	f := New()
+	if len(bytes.TrimSpace(data)) == 0 {
+		return f, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(f); err != nil {
+		return nil, fmt.Errorf("lock file %s: %w", path, err)
+	}
+	if f.Version != FormatVersion {
+		return nil, fmt.Errorf("lock file %s: format version %d, this securemig reads version %d", path, f.Version, FormatVersion)
+	}
+	if f.Migrations == nil {
+		f.Migrations = map[string]*Entry{}
+	}
+	return f, nil
+}
+
+// Lookup returns the entry for a production file name.
+func (f *File) Lookup(name string) (*Entry, bool) {
+	e, ok := f.Migrations[name]
+	return e, ok && e != nil
+}
+
+// Marshal returns the file's canonical JSON form: indented, keys sorted,
+// with a final newline.
+func (f *File) Marshal() ([]byte, error) {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding lock file: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
+// Save writes f to path atomically. Prefer Update, which also serialises
+// concurrent writers.
+func (f *File) Save(path string) error {
+	data, err := f.Marshal()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".secure.lock.*")
+	if err != nil {
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing lock file: %w", err)
+	}
+	return nil
+}
+
+// Update loads the lock file at path, calls fn on it and saves the result,
+// holding an exclusive advisory lock on path+".flock" throughout, so that
+// concurrent updates (say, two environments uploading at once) are serialised.
+// When fn returns an error nothing is written.
+func Update(path string, fn func(*File) error) error {
+	lk, err := os.OpenFile(path+".flock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("locking lock file: %w", err)
+	}
+	defer lk.Close()
+	if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking lock file: %w", err)
+	}
+	defer syscall.Flock(int(lk.Fd()), syscall.LOCK_UN) //nolint:errcheck // released on close anyway
+	f, err := Load(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		return err
+	}
+	return f.Save(path)
+}
