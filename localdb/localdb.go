@@ -277,6 +277,14 @@ func (c *Cluster) Destroy(ctx context.Context) error {
 // prepareDir creates the cluster and socket directories, owned by the
 // postgres OS user when running as root, and checks that user can reach them.
 func (c *Cluster) prepareDir() error {
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o711); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(c.Dir), err)
+	}
+	if os.Geteuid() == 0 {
+		if err := allowTraverse(filepath.Dir(c.Dir)); err != nil {
+			return err
+		}
+	}
 	for _, d := range []string{c.Dir, c.socketDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
@@ -287,6 +295,24 @@ func (c *Cluster) prepareDir() error {
 	}
 	if os.Geteuid() == 0 {
 		return checkReachable(c.Dir)
+	}
+	return nil
+}
+
+// allowTraverse lets other users pass through dir (o+x, not o+r) when the
+// caller owns it, so that the postgres OS user can reach the cluster inside a
+// private directory such as the project's tmp/.
+func allowTraverse(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", dir, err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o001 != 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, fi.Mode().Perm()|0o001); err != nil {
+		return fmt.Errorf("letting the postgres OS user traverse %s: %w", dir, err)
 	}
 	return nil
 }
