@@ -1,0 +1,116 @@
+package s3store
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// LocationSpec is a parsed `s3://BUCKET/PREFIX?region=R&endpoint=URL&path_style=true&profile=P` URL.
+type LocationSpec struct {
+	Bucket string
+	// Prefix is the key prefix, empty or ending in "/".
+	Prefix string
+	// Config holds the query parameters; empty fields were not given.
+	Config Config
+	// PathStyleSet reports whether path_style was given explicitly.
+	PathStyleSet bool
+}
+
+// ParseLocationURL parses an s3:// migration location URL. Only the query
+// parameters region, endpoint, path_style and profile are accepted.
+func ParseLocationURL(u *url.URL) (LocationSpec, error) {
+	var spec LocationSpec
+	if u.Scheme != "s3" {
+		return spec, fmt.Errorf("location %q: scheme must be s3", u.Redacted())
+	}
+	if u.User != nil {
+		return spec, fmt.Errorf("location s3://%s: credentials do not belong in the URL; use the AWS credential chain", u.Host)
+	}
+	if u.Host == "" {
+		return spec, fmt.Errorf("location %q: missing bucket (s3://BUCKET/PREFIX)", u.Redacted())
+	}
+	spec.Bucket = u.Host
+	spec.Prefix = NormalizePrefix(u.Path)
+	for k, vs := range u.Query() {
+		v := vs[len(vs)-1]
+		switch k {
+		case "region":
+			spec.Config.Region = v
+		case "endpoint":
+			spec.Config.Endpoint = v
+		case "profile":
+			spec.Config.Profile = v
+		case "path_style":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return spec, fmt.Errorf("location s3://%s: path_style=%q is not true or false", spec.Bucket, v)
+			}
+			spec.Config.PathStyle, spec.PathStyleSet = b, true
+		default:
+			return spec, fmt.Errorf("location s3://%s: unknown parameter %q (want region, endpoint, path_style, profile)", spec.Bucket, k)
+		}
+	}
+	return spec, nil
+}
+
+// NormalizePrefix trims leading slashes and makes a non-empty prefix end in "/".
+func NormalizePrefix(p string) string {
+	p = strings.TrimLeft(p, "/")
+	if p != "" && !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return p
+}
+
+// Location is a migration location backed by objects under a bucket prefix.
+// It satisfies the migration engine's Location interface.
+type Location struct {
+	client         *Client
+	bucket, prefix string
+}
+
+// NewLocation returns the location s3://bucket/prefix served by client.
+func NewLocation(client *Client, bucket, prefix string) *Location {
+	return &Location{client: client, bucket: bucket, prefix: NormalizePrefix(prefix)}
+}
+
+// String returns "s3://bucket/prefix".
+func (l *Location) String() string {
+	return "s3://" + l.bucket + "/" + l.prefix
+}
+
+// List returns the sorted base names of the objects directly under the
+// prefix (keys in deeper "directories" are ignored), across all pages.
+func (l *Location) List(ctx context.Context) ([]string, error) {
+	keys, err := l.client.List(ctx, l.bucket, l.prefix)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		name := strings.TrimPrefix(k, l.prefix)
+		if name == "" || strings.Contains(name, "/") {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Open streams the object named name under the prefix. The caller closes it.
+func (l *Location) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	if name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("%s: invalid migration name %q", l, name)
+	}
+	body, _, err := l.client.Get(ctx, l.bucket, l.prefix+name)
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}

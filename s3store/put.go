@@ -1,0 +1,210 @@
+package s3store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// Server-side encryption modes accepted by Put.
+const (
+	SSES3  = "AES256"
+	SSEKMS = "aws:kms"
+)
+
+// PutInput describes one never-overwrite upload.
+type PutInput struct {
+	Bucket, Key string
+	// Body is read in sections, never held in memory; Size is its length.
+	Body io.ReaderAt
+	Size int64
+	// SHA256 is the digest of the whole body, stored as the object checksum
+	// (single PUT) and always in the "sha256" metadata entry by the caller.
+	SHA256 [sha256.Size]byte
+	// Metadata is stored as user metadata (x-amz-meta-*).
+	Metadata map[string]string
+	// SSE is SSES3 or SSEKMS (required); KMSKeyID names the key for SSEKMS.
+	SSE, KMSKeyID string
+	// Progress, when set, is called with the number of bytes stored so far
+	// after each part completes. It may be called from several goroutines.
+	Progress func(done int64)
+}
+
+// PutResult is what the server answered. Callers must not trust it for
+// verification: HEAD the object instead.
+type PutResult struct {
+	VersionID string
+	Parts     int // 0 for a single PUT
+}
+
+// Put uploads in.Body to in.Key with If-None-Match: * so that an existing
+// object is never overwritten (an error matching ErrExists). Bodies larger
+// than the part size go as a multipart upload whose parts are read straight
+// from in.Body; on any failure the multipart upload is aborted, so no partial
+// object remains.
+func (c *Client) Put(ctx context.Context, in PutInput) (*PutResult, error) {
+	if in.SSE != SSES3 && in.SSE != SSEKMS {
+		return nil, fmt.Errorf("s3://%s/%s: server-side encryption %q is not %s or %s", in.Bucket, in.Key, in.SSE, SSES3, SSEKMS)
+	}
+	var (
+		res *PutResult
+		err error
+	)
+	if in.Size <= c.partSize {
+		res, err = c.putSingle(ctx, in)
+	} else {
+		res, err = c.putMultipart(ctx, in)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("PUT s3://%s/%s: %w", in.Bucket, in.Key, err)
+	}
+	return res, nil
+}
+
+func (c *Client) putSingle(ctx context.Context, in PutInput) (*PutResult, error) {
+	input := &s3.PutObjectInput{
+		Bucket:               aws.String(in.Bucket),
+		Key:                  aws.String(in.Key),
+		Body:                 io.NewSectionReader(in.Body, 0, in.Size),
+		ContentLength:        aws.Int64(in.Size),
+		ContentType:          aws.String("application/sql"),
+		ChecksumSHA256:       aws.String(base64.StdEncoding.EncodeToString(in.SHA256[:])),
+		Metadata:             in.Metadata,
+		ServerSideEncryption: types.ServerSideEncryption(in.SSE),
+		IfNoneMatch:          aws.String("*"),
+	}
+	if in.SSE == SSEKMS && in.KMSKeyID != "" {
+		input.SSEKMSKeyId = aws.String(in.KMSKeyID)
+	}
+	out, err := c.api.PutObject(ctx, input)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if in.Progress != nil {
+		in.Progress(in.Size)
+	}
+	return &PutResult{VersionID: aws.ToString(out.VersionId)}, nil
+}
+
+// partSizeFor grows the part size when the file would need more than S3's
+// 10,000 parts.
+func (c *Client) partSizeFor(size int64) int64 {
+	ps := c.partSize
+	if need := (size + maxParts - 1) / maxParts; need > ps {
+		const mib = 1 << 20
+		ps = (need + mib - 1) / mib * mib
+	}
+	return ps
+}
+
+func (c *Client) putMultipart(ctx context.Context, in PutInput) (res *PutResult, err error) {
+	create := &s3.CreateMultipartUploadInput{
+		Bucket:               aws.String(in.Bucket),
+		Key:                  aws.String(in.Key),
+		ContentType:          aws.String("application/sql"),
+		ChecksumAlgorithm:    types.ChecksumAlgorithmSha256,
+		Metadata:             in.Metadata,
+		ServerSideEncryption: types.ServerSideEncryption(in.SSE),
+	}
+	if in.SSE == SSEKMS && in.KMSKeyID != "" {
+		create.SSEKMSKeyId = aws.String(in.KMSKeyID)
+	}
+	mpu, err := c.api.CreateMultipartUpload(ctx, create)
+	if err != nil {
+		return nil, fmt.Errorf("starting multipart upload: %w", classify(err))
+	}
+	uploadID := mpu.UploadId
+	defer func() {
+		if err == nil {
+			return
+		}
+		actx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_, aerr := c.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+			Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), UploadId: uploadID,
+		})
+		if aerr != nil {
+			err = errors.Join(err, fmt.Errorf("aborting multipart upload (the bucket's lifecycle rule must clean it up): %w", aerr))
+		}
+	}()
+
+	parts, err := c.uploadParts(ctx, in, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket:          aws.String(in.Bucket),
+		Key:             aws.String(in.Key),
+		UploadId:        uploadID,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		IfNoneMatch:     aws.String("*"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("completing multipart upload: %w", classify(err))
+	}
+	return &PutResult{VersionID: aws.ToString(out.VersionId), Parts: len(parts)}, nil
+}
+
+// uploadParts sends every part, at most c.concurrency at a time, each read
+// directly from in.Body through a section reader (no part buffers).
+func (c *Client) uploadParts(ctx context.Context, in PutInput, uploadID *string) ([]types.CompletedPart, error) {
+	ps := c.partSizeFor(in.Size)
+	n := int((in.Size + ps - 1) / ps)
+	parts := make([]types.CompletedPart, n)
+	var done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
+	for i := range n {
+		off := int64(i) * ps
+		size := min(ps, in.Size-off)
+		g.Go(func() error {
+			sum, err := sectionSHA256(in.Body, off, size)
+			if err != nil {
+				return fmt.Errorf("reading part %d: %w", i+1, err)
+			}
+			out, err := c.api.UploadPart(gctx, &s3.UploadPartInput{
+				Bucket:         aws.String(in.Bucket),
+				Key:            aws.String(in.Key),
+				UploadId:       uploadID,
+				PartNumber:     aws.Int32(int32(i + 1)),
+				Body:           io.NewSectionReader(in.Body, off, size),
+				ContentLength:  aws.Int64(size),
+				ChecksumSHA256: aws.String(sum),
+			})
+			if err != nil {
+				return fmt.Errorf("part %d of %d: %w", i+1, n, classify(err))
+			}
+			parts[i] = types.CompletedPart{
+				ETag:           out.ETag,
+				PartNumber:     aws.Int32(int32(i + 1)),
+				ChecksumSHA256: aws.String(sum),
+			}
+			if in.Progress != nil {
+				in.Progress(done.Add(size))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// sectionSHA256 returns the base64 SHA-256 of r[off:off+n].
+func sectionSHA256(r io.ReaderAt, off, n int64) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, off, n)); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}

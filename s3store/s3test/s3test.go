@@ -1,0 +1,140 @@
+// Package s3test starts a real S3-compatible server (gofakes3 on its
+// in-memory backend) over plain HTTP on 127.0.0.1 for tests, with a hook to
+// inject failures (HTTP 500s, dropped connections) into chosen requests.
+//
+// gofakes3 must be served over plain HTTP: over TLS the SDK sends aws-chunked
+// bodies that gofakes3 stores verbatim. It does not verify checksums, so code
+// under test must verify uploads with HEAD, never trust PUT responses.
+package s3test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/securemig/securemig/s3store"
+)
+
+// Static test credentials; they only work against this server.
+const (
+	AccessKey = "AKIDTESTSECUREMIG"
+	SecretKey = "test-secret-not-real"
+	Region    = "us-gov-west-1"
+)
+
+// Interceptor may handle a request before gofakes3 does. It returns true when
+// it has written a response (or dropped the connection).
+type Interceptor func(w http.ResponseWriter, r *http.Request) bool
+
+// Server is a running S3-compatible test server.
+type Server struct {
+	// URL is the server's base URL, e.g. http://127.0.0.1:PORT.
+	URL string
+	// Backend is the in-memory store, for arranging state behind the API.
+	Backend *s3mem.Backend
+
+	fake      http.Handler
+	mu        sync.Mutex
+	intercept Interceptor
+}
+
+// Start runs a server until the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	s := NewServer()
+	hs := httptest.NewServer(s)
+	s.URL = hs.URL
+	tb.Cleanup(hs.Close)
+	return s
+}
+
+// NewServer returns an unstarted server; serve it with any http.Server and
+// set URL. Start is the usual entry point.
+func NewServer() *Server {
+	b := s3mem.New()
+	return &Server{Backend: b, fake: gofakes3.New(b).Server()}
+}
+
+// ServeHTTP runs the interceptor, then gofakes3.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ic := s.intercept
+	s.mu.Unlock()
+	if ic != nil && ic(w, r) {
+		return
+	}
+	s.fake.ServeHTTP(w, r)
+}
+
+// SetInterceptor installs ic (nil removes it).
+func (s *Server) SetInterceptor(ic Interceptor) {
+	s.mu.Lock()
+	s.intercept = ic
+	s.mu.Unlock()
+}
+
+// Fail500 answers the request with an S3-style 500 InternalError.
+func Fail500(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected failure</Message></Error>`))
+}
+
+// DropConnection closes the client's connection without any response.
+func DropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		Fail500(w)
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		Fail500(w)
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// CreateBucket creates a bucket; versioned buckets keep object versions.
+func (s *Server) CreateBucket(tb testing.TB, name string, versioned bool) {
+	tb.Helper()
+	if err := s.Backend.CreateBucket(name); err != nil {
+		tb.Fatalf("creating bucket %s: %v", name, err)
+	}
+	if versioned {
+		err := s.Backend.SetVersioningConfiguration(name, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningEnabled})
+		if err != nil {
+			tb.Fatalf("enabling versioning on %s: %v", name, err)
+		}
+	}
+}
+
+// Options returns SDK options for this server: static credentials, the
+// server as BaseEndpoint, path-style addressing and a two attempts per request.
+func (s *Server) Options() s3.Options {
+	return s3.Options{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		BaseEndpoint: aws.String(s.URL),
+		UsePathStyle: true,
+		HTTPClient:   &http.Client{},
+		// Two attempts keep injected-failure tests quick while still retrying.
+		RetryMaxAttempts: 2,
+	}
+}
+
+// Client returns an s3store client for this server.
+func (s *Server) Client(opts ...s3store.Option) *s3store.Client {
+	return s3store.NewFromOptions(s.Options(), opts...)
+}
