@@ -61,3 +61,11 @@ pricing-import: setup build
 ## clean: remove build output (not tmp/, which holds the local database and real migrations)
 clean:
 	rm -rf bin
+
+## bench: measure every stage against its baseline and write docs/benchmarks.md (run after make pricing-import)
+bench: setup build
+	$(GO) run ./cmd/securemig-bench
+
+## bench-quick: the full-size sample only (under a minute)
+bench-quick: setup build
+	$(GO) run ./cmd/securemig-bench -quick
