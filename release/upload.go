@@ -1,0 +1,487 @@
+package release
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/securemig/securemig/lockfile"
+	"github.com/securemig/securemig/s3store"
+)
+
+// Store is the small set of object-store operations the release steps use;
+// *s3store.Client implements it.
+type Store interface {
+	CheckCredentials(ctx context.Context) error
+	CheckBucket(ctx context.Context, bucket string) error
+	Head(ctx context.Context, bucket, key string) (*s3store.Object, error)
+	Put(ctx context.Context, in s3store.PutInput) (*s3store.PutResult, error)
+	Get(ctx context.Context, bucket, key string) (io.ReadCloser, *s3store.Object, error)
+}
+
+// Connector returns the store that serves an environment.
+type Connector func(ctx context.Context, env *Environment) (Store, error)
+
+// ConnectS3 connects to an environment's bucket with the AWS SDK's default
+// credential chain.
+func ConnectS3(ctx context.Context, env *Environment) (Store, error) {
+	c, err := s3store.New(ctx, env.S3Config())
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Metadata keys stored on every uploaded object (as x-amz-meta-*).
+const (
+	MetaSHA256       = "sha256"
+	MetaContractCode = "contract-code"
+	MetaToolVersion  = "tool-version"
+	MetaGitCommit    = "git-commit"
+)
+
+// State is what an environment holds (or will hold) for one file.
+type State string
+
+// States reported per environment.
+const (
+	StateUpload    State = "to upload"     // preflight passed, object absent
+	StatePresent   State = "present"       // already holds exactly this file
+	StateUploaded  State = "uploaded"      // uploaded and verified now
+	StateRefused   State = "refused"       // preflight failed
+	StateFailed    State = "failed"        // upload or verification failed
+	StateSkipped   State = "not attempted" // not reached (cancelled)
+	StateMissing   State = "missing"       // status: no object
+	StateDifferent State = "different"     // status: object with other bytes
+	StateError     State = "error"         // status: could not check
+)
+
+// Result is one environment's outcome.
+type Result struct {
+	Env   *Environment
+	Key   string
+	State State
+	// VersionID is the stored object's version (versioned buckets only).
+	VersionID string
+	// Err explains a refused, failed or error state.
+	Err error
+}
+
+// UploadOptions configures Upload.
+type UploadOptions struct {
+	// File is the production file (<version>_<name>.up.sql).
+	File string
+	// LockPath is the lock file (lockfile.DefaultPath when empty).
+	LockPath string
+	// Targets are the environments to upload to.
+	Targets []*Environment
+	// Connect opens each environment's store (ConnectS3 when nil).
+	Connect Connector
+	// DryRun stops after the preflight.
+	DryRun bool
+	// Confirm, when set, is asked once after a successful preflight with
+	// something to upload; false aborts with ErrAborted.
+	Confirm func(results []Result) (bool, error)
+	// Log receives one plain line per step (nil discards).
+	Log io.Writer
+	// Progress, when set, receives bytes stored so far for an environment.
+	Progress func(env string, done, total int64)
+	// ToolVersion and Commit are recorded in object metadata.
+	ToolVersion, Commit string
+	// Now is the clock for upload times (time.Now when nil).
+	Now func() time.Time
+}
+
+// ErrAborted reports that the user declined the confirmation.
+var ErrAborted = errors.New("upload aborted: not confirmed")
+
+// ErrPreflight reports that at least one target failed its preflight, so
+// nothing was uploaded anywhere.
+var ErrPreflight = errors.New("preflight failed: nothing was uploaded")
+
+var fileNameRE = regexp.MustCompile(`^[0-9]{14}_[A-Za-z0-9_-]+\.up\.sql$`)
+
+// localFile is a verified production file.
+type localFile struct {
+	name   string
+	f      *os.File
+	size   int64
+	sha256 [sha256.Size]byte
+	entry  *lockfile.Entry
+}
+
+func (lf *localFile) hexSHA() string { return hex.EncodeToString(lf.sha256[:]) }
+
+// openProductionFile checks the file name, permissions, lock entry and digest.
+func openProductionFile(ctx context.Context, path, lockPath string) (*localFile, error) {
+	name := filepath.Base(path)
+	if !fileNameRE.MatchString(name) {
+		return nil, fmt.Errorf("%s: not a secure migration file name (<YYYYMMDDHHMMSS>_<name>.up.sql)", path)
+	}
+	lock, err := lockfile.Load(lockPath)
+	if err != nil {
+		return nil, err
+	}
+	entry, ok := lock.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: no entry for %s in %s (generate it with securemig gen)", path, name, lockPath)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening production file: %w", err)
+	}
+	lf, err := checkFile(ctx, f, name, entry)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return lf, nil
+}
+
+func checkFile(ctx context.Context, f *os.File, name string, entry *lockfile.Entry) (*localFile, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("permissions %04o let others read it; production files must be 0600 (chmod 600)", perm)
+	}
+	if entry.PlaceholderSHA256 != "" && entry.PlaceholderSHA256 == entry.SHA256 {
+		return nil, errors.New("lock entry's placeholder and production digests are equal; refusing to upload a placeholder")
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+		return nil, fmt.Errorf("hashing: %w", err)
+	}
+	lf := &localFile{name: name, f: f, size: st.Size(), entry: entry}
+	copy(lf.sha256[:], h.Sum(nil))
+	if entry.PlaceholderSHA256 != "" && lf.hexSHA() == entry.PlaceholderSHA256 {
+		return nil, errors.New("this is the placeholder, not the production file (its sha256 is the lock's placeholder_sha256)")
+	}
+	if lf.hexSHA() != entry.SHA256 || lf.size != entry.Size {
+		return nil, fmt.Errorf("does not match its lock entry (file sha256 %s, %d bytes; lock sha256 %s, %d bytes)",
+			lf.hexSHA(), lf.size, entry.SHA256, entry.Size)
+	}
+	return lf, nil
+}
+
+// ctxReader stops a long read when ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// target is one environment during an upload run.
+type target struct {
+	res   *Result
+	store Store
+	obj   *s3store.Object // existing object (StatePresent)
+}
+
+// Upload runs preflight on every target, then (unless DryRun or declined)
+// uploads to those that lack the file, verifies each object with HEAD and
+// records it in the lock file. It returns one Result per target in order.
+// A preflight failure anywhere uploads nothing (ErrPreflight); an upload
+// failure in one environment does not stop the others, and re-running
+// completes what is missing.
+func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
+	o.defaults()
+	lf, err := openProductionFile(ctx, o.File, o.LockPath)
+	if err != nil {
+		return nil, err
+	}
+	defer lf.f.Close()
+	o.logf("file %s: %d bytes, sha256 %s matches %s", lf.name, lf.size, lf.hexSHA(), o.LockPath)
+
+	targets := preflight(ctx, o, lf)
+	results := make([]Result, len(targets))
+	var refused []string
+	for i, t := range targets {
+		results[i] = *t.res
+		if t.res.State == StateRefused {
+			refused = append(refused, t.res.Env.Name)
+		}
+	}
+	if len(refused) > 0 {
+		return results, fmt.Errorf("%w (refused: %s)", ErrPreflight, strings.Join(refused, ", "))
+	}
+	if o.DryRun {
+		return results, nil
+	}
+	if o.Confirm != nil && anyState(results, StateUpload) {
+		ok, err := o.Confirm(results)
+		if err != nil {
+			return results, err
+		}
+		if !ok {
+			return results, ErrAborted
+		}
+	}
+	var failed []string
+	for i, t := range targets {
+		if err := ctx.Err(); err != nil {
+			t.res.State, t.res.Err = StateSkipped, err
+		} else {
+			o.transfer(ctx, lf, t)
+		}
+		results[i] = *t.res
+		if t.res.State != StateUploaded && t.res.State != StatePresent {
+			failed = append(failed, t.res.Env.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return results, fmt.Errorf("upload incomplete: %s do not hold the file; re-run to complete", strings.Join(failed, ", "))
+	}
+	return results, nil
+}
+
+func (o *UploadOptions) defaults() {
+	if o.LockPath == "" {
+		o.LockPath = lockfile.DefaultPath
+	}
+	if o.Connect == nil {
+		o.Connect = ConnectS3
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+func (o *UploadOptions) logf(format string, args ...any) {
+	fmt.Fprintf(o.Log, format+"\n", args...)
+}
+
+func anyState(rs []Result, s State) bool {
+	for _, r := range rs {
+		if r.State == s {
+			return true
+		}
+	}
+	return false
+}
+
+// preflight checks every target without writing anything.
+func preflight(ctx context.Context, o UploadOptions, lf *localFile) []*target {
+	targets := make([]*target, len(o.Targets))
+	for i, env := range o.Targets {
+		t := &target{res: &Result{Env: env, Key: env.Key(lf.name)}}
+		targets[i] = t
+		if err := preflightOne(ctx, o, lf, t); err != nil {
+			t.res.State, t.res.Err = StateRefused, err
+			o.logf("preflight %s: refused: %v", env.Name, err)
+			continue
+		}
+		o.logf("preflight %s: ok, s3://%s/%s %s", env.Name, env.Bucket, t.res.Key, t.res.State)
+	}
+	return targets
+}
+
+func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target) error {
+	env := t.res.Env
+	if env.SSE != s3store.SSES3 && env.SSE != s3store.SSEKMS {
+		return fmt.Errorf("environment %s has no server-side encryption configured", env.Name)
+	}
+	if env.MaxSize > 0 && lf.size > env.MaxSize {
+		return fmt.Errorf("file is %d bytes, over the environment's max_size of %d bytes", lf.size, env.MaxSize)
+	}
+	store, err := o.Connect(ctx, env)
+	if err != nil {
+		return err
+	}
+	t.store = store
+	if err := store.CheckCredentials(ctx); err != nil {
+		return err
+	}
+	if err := store.CheckBucket(ctx, env.Bucket); err != nil {
+		return err
+	}
+	obj, err := store.Head(ctx, env.Bucket, t.res.Key)
+	if errors.Is(err, s3store.ErrNotFound) {
+		t.res.State = StateUpload
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := sameContent(obj, lf.hexSHA(), lf.size); err != nil {
+		return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, t.res.Key, err)
+	}
+	t.res.State, t.res.VersionID, t.obj = StatePresent, obj.VersionID, obj
+	return nil
+}
+
+// sameContent reports whether a stored object holds exactly the file with
+// the given hex digest and size, judged by size, the sha256 metadata and,
+// when the server stored one, the whole-object SHA-256 checksum.
+func sameContent(obj *s3store.Object, hexSHA string, size int64) error {
+	if obj.Size != size {
+		return fmt.Errorf("size %d, want %d", obj.Size, size)
+	}
+	if got := obj.Metadata[MetaSHA256]; got != hexSHA {
+		if got == "" {
+			return errors.New("no sha256 metadata")
+		}
+		return fmt.Errorf("sha256 metadata %s, want %s", got, hexSHA)
+	}
+	if cs := obj.ChecksumSHA256; cs != "" && !strings.Contains(cs, "-") {
+		raw, err := hex.DecodeString(hexSHA)
+		if err != nil {
+			return err
+		}
+		if cs != base64.StdEncoding.EncodeToString(raw) {
+			return errors.New("stored SHA-256 checksum differs")
+		}
+	}
+	return nil
+}
+
+// transfer uploads (if needed), verifies and records one target.
+func (o *UploadOptions) transfer(ctx context.Context, lf *localFile, t *target) {
+	env := t.res.Env
+	if t.res.State == StateUpload {
+		o.logf("upload %s: s3://%s/%s (%d bytes)", env.Name, env.Bucket, t.res.Key, lf.size)
+		if err := o.put(ctx, lf, t); err != nil {
+			t.res.State, t.res.Err = StateFailed, err
+			o.logf("upload %s: failed: %v", env.Name, err)
+			return
+		}
+	}
+	obj, err := t.store.Head(ctx, env.Bucket, t.res.Key)
+	if err == nil {
+		err = verify(obj, env, lf)
+	}
+	if err != nil {
+		t.res.State, t.res.Err = StateFailed, fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, t.res.Key, err)
+		o.logf("verify %s: failed: %v", env.Name, err)
+		return
+	}
+	t.res.VersionID = obj.VersionID
+	if t.res.State == StateUpload {
+		t.res.State = StateUploaded
+	}
+	at := o.Now().UTC()
+	if t.res.State == StatePresent && !obj.LastModified.IsZero() {
+		at = obj.LastModified.UTC()
+	}
+	if err := recordUpload(o.LockPath, lf, env, t.res.Key, obj.VersionID, at); err != nil {
+		t.res.State, t.res.Err = StateFailed, err
+		return
+	}
+	o.logf("verify %s: ok (%s), recorded in %s", env.Name, t.res.State, o.LockPath)
+}
+
+func (o *UploadOptions) put(ctx context.Context, lf *localFile, t *target) error {
+	env := t.res.Env
+	in := s3store.PutInput{
+		Bucket:   env.Bucket,
+		Key:      t.res.Key,
+		Body:     lf.f,
+		Size:     lf.size,
+		SHA256:   lf.sha256,
+		Metadata: o.metadata(lf),
+		SSE:      env.SSE,
+		KMSKeyID: env.KMSKeyID,
+	}
+	if o.Progress != nil {
+		in.Progress = func(done int64) { o.Progress(env.Name, done, lf.size) }
+	}
+	_, err := t.store.Put(ctx, in)
+	if errors.Is(err, s3store.ErrExists) {
+		// Someone stored the key since the preflight: fine only if it is
+		// exactly this file, which the verification that follows checks.
+		o.logf("upload %s: the key appeared since the preflight; verifying it", env.Name)
+		return nil
+	}
+	return err
+}
+
+func (o *UploadOptions) metadata(lf *localFile) map[string]string {
+	m := map[string]string{MetaSHA256: lf.hexSHA()}
+	for k, v := range map[string]string{
+		MetaContractCode: lf.entry.ContractCode,
+		MetaToolVersion:  o.ToolVersion,
+		MetaGitCommit:    o.Commit,
+	} {
+		if v = asciiHeader(v); v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// asciiHeader keeps a metadata value to printable ASCII (S3's requirement).
+func asciiHeader(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// verify checks a stored object against the file and the environment's
+// encryption setting.
+func verify(obj *s3store.Object, env *Environment, lf *localFile) error {
+	if err := sameContent(obj, lf.hexSHA(), lf.size); err != nil {
+		return err
+	}
+	if obj.SSE != env.SSE {
+		return fmt.Errorf("server-side encryption is %q, want %q", obj.SSE, env.SSE)
+	}
+	if env.SSE == s3store.SSEKMS && obj.KMSKeyID != "" && strings.HasPrefix(env.KMSKeyID, "arn:") &&
+		strings.Contains(env.KMSKeyID, ":key/") && obj.KMSKeyID != env.KMSKeyID {
+		return fmt.Errorf("encrypted with KMS key %s, want %s", obj.KMSKeyID, env.KMSKeyID)
+	}
+	return nil
+}
+
+// recordUpload writes the environment's upload into the lock entry.
+func recordUpload(lockPath string, lf *localFile, env *Environment, key, versionID string, at time.Time) error {
+	err := lockfile.Update(lockPath, func(f *lockfile.File) error {
+		e, ok := f.Lookup(lf.name)
+		if !ok {
+			return fmt.Errorf("entry %s disappeared from the lock file", lf.name)
+		}
+		if e.SHA256 != lf.hexSHA() {
+			return fmt.Errorf("entry %s changed in the lock file during the upload", lf.name)
+		}
+		if u := e.Uploads[env.Name]; u != nil && u.Bucket == env.Bucket && u.Key == key &&
+			u.SHA256 == lf.hexSHA() && u.VersionID == versionID {
+			return nil // already recorded
+		}
+		if e.Uploads == nil {
+			e.Uploads = map[string]*lockfile.Upload{}
+		}
+		e.Uploads[env.Name] = &lockfile.Upload{
+			Bucket: env.Bucket, Key: key, VersionID: versionID,
+			SHA256: lf.hexSHA(), Size: lf.size, UploadedAt: at,
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording the %s upload in %s: %w", env.Name, lockPath, err)
+	}
+	return nil
+}
