@@ -1,0 +1,226 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options tune the analysis. Zero fields take the defaults of
+// DefaultOptions.
+type Options struct {
+	Now       time.Time // report time; default time.Now()
+	Generator string    // tool version recorded in the report
+
+	MaxFindings int // findings kept per check (the count is always complete); default 50
+	ListLimit   int // entries kept per diff list; default 200
+	TopMovers   int // largest % changes listed; default 20
+	SampleSize  int // spot-check sample size; default 20
+
+	// OutlierZ is the robust z-score beyond which a price is an outlier
+	// among its peers (same table, service and season; for linehaul, same
+	// weight band and mileage range; for international prices, same kind of
+	// origin and destination); default 6.
+	OutlierZ float64
+	MinPeers int // peer groups smaller than this are not scored; default 10
+
+	// EscalationMin and EscalationMax bound a plausible yearly escalation
+	// factor; defaults 0.95 and 1.10.
+	EscalationMin, EscalationMax float64
+
+	// UnchangedShare: when more than this share of a service group's prices
+	// changed against the diff base, the unchanged ones are flagged;
+	// default 0.5 ("most").
+	UnchangedShare float64
+}
+
+// DefaultOptions returns the defaults documented on Options.
+func DefaultOptions() Options {
+	return Options{
+		MaxFindings: 50, ListLimit: 200, TopMovers: 20, SampleSize: 20,
+		OutlierZ: 6, MinPeers: 10, EscalationMin: 0.95, EscalationMax: 1.10, UnchangedShare: 0.5,
+	}
+}
+
+// withDefaults fills zero fields from DefaultOptions.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	o.MaxFindings = cmp.Or(o.MaxFindings, d.MaxFindings)
+	o.ListLimit = cmp.Or(o.ListLimit, d.ListLimit)
+	o.TopMovers = cmp.Or(o.TopMovers, d.TopMovers)
+	o.SampleSize = cmp.Or(o.SampleSize, d.SampleSize)
+	o.OutlierZ = cmp.Or(o.OutlierZ, d.OutlierZ)
+	o.MinPeers = cmp.Or(o.MinPeers, d.MinPeers)
+	o.EscalationMin = cmp.Or(o.EscalationMin, d.EscalationMin)
+	o.EscalationMax = cmp.Or(o.EscalationMax, d.EscalationMax)
+	o.UnchangedShare = cmp.Or(o.UnchangedShare, d.UnchangedShare)
+	return o
+}
+
+// analysis holds the state shared by the checks of one report.
+type analysis struct {
+	cur, prev *Dataset
+	opts      Options
+	kinds     map[string]AreaKind
+	prices    []Price // cur prices sorted by key
+	values    map[Key]int64
+}
+
+// Analyze builds the report of cur, diffed against prev when prev is not
+// nil. It does no I/O.
+func Analyze(cur, prev *Dataset, opts Options) *Report {
+	a := &analysis{cur: cur, prev: prev, opts: opts.withDefaults(), kinds: cur.areaKinds()}
+	a.prices = sortedPrices(cur.Prices)
+	a.values = make(map[Key]int64, len(a.prices))
+	for _, p := range a.prices {
+		a.values[p.Key] = p.Value
+	}
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		GeneratedAt:   a.opts.Now.UTC(),
+		Generator:     a.opts.Generator,
+		Summary:       a.summary(),
+		Counts:        a.counts(),
+		Statistics:    a.statistics(),
+		Sample:        a.sample(),
+		Notes:         a.notes(),
+	}
+	if prev != nil {
+		r.Diff = a.diff()
+		r.Summary.ComparedTo = &prev.Code
+	}
+	r.Checks = a.checks(r.Counts)
+	r.Summary.Verdict, r.Summary.FailedChecks, r.Summary.WarningChecks = verdict(r.Checks)
+	return r
+}
+
+// verdict is fail when any check failed, warnings when any warned, else pass.
+func verdict(checks []Check) (v Verdict, failed, warned int) {
+	for _, c := range checks {
+		switch c.Status {
+		case StatusFail:
+			failed++
+		case StatusWarning:
+			warned++
+		}
+	}
+	switch {
+	case failed > 0:
+		return VerdictFail, failed, warned
+	case warned > 0:
+		return VerdictWarnings, failed, warned
+	}
+	return VerdictPass, failed, warned
+}
+
+func (a *analysis) summary() Summary {
+	s := Summary{ContractCode: a.cur.Code, ContractName: a.cur.Name, SourceCells: a.cur.Sources != nil}
+	if im := a.cur.Import; im != nil {
+		s.WorkbookName, s.WorkbookSHA256 = &im.WorkbookName, &im.WorkbookSHA256
+		s.ImportToolVersion, s.ImportStatus = &im.ToolVersion, &im.Status
+		t := im.StartedAt.UTC()
+		if im.FinishedAt != nil {
+			t = im.FinishedAt.UTC()
+		}
+		s.ImportedAt = &t
+	}
+	return s
+}
+
+func (a *analysis) notes() []string {
+	n := []string{
+		"Prices are matched across contracts by natural key (service, season, service area or rate areas, bands), never by database id.",
+		"Workbook columns follow the fixed layout of the GHC pricing template; rows come from the staging tables, which hold only the most recent import.",
+	}
+	if a.cur.Sources == nil {
+		n = append(n, "The staging tables hold another import, so locations name the sheet, column and row key instead of an exact cell.")
+	}
+	n = append(n, fmt.Sprintf("Outliers: robust z-score (median and scaled MAD) above %g among at least %d peers.",
+		a.opts.OutlierZ, a.opts.MinPeers))
+	return n
+}
+
+// priceRef describes a price of the current contract for the report.
+func (a *analysis) priceRef(p Price) PriceRef {
+	return PriceRef{
+		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(),
+		Value: p.Value, Unit: p.Table.Unit(), Display: FormatValue(p.Value, p.Table.Unit()),
+		Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
+	}
+}
+
+// statistics summarises every service group in table and service order.
+func (a *analysis) statistics() []ServiceStats {
+	var out []ServiceStats
+	forGroups(a.prices, func(group []Price) {
+		vals := make([]float64, len(group))
+		for i, p := range group {
+			vals[i] = float64(p.Value)
+		}
+		s := summarize(vals)
+		k, u := group[0].Key, group[0].Table.Unit()
+		out = append(out, ServiceStats{
+			Table: k.Table.String(), Service: k.Service, Name: serviceName(k.Table, k.Service), Unit: u,
+			Count: s.count, Min: int64(s.min), Median: s.median, Max: int64(s.max),
+			MinDisplay: FormatValue(int64(s.min), u), MedianDisplay: formatMedian(s.median, u),
+			MaxDisplay: FormatValue(int64(s.max), u),
+		})
+	})
+	return out
+}
+
+// formatMedian renders a median that may lie halfway between two units.
+func formatMedian(m float64, u Unit) string {
+	if m == float64(int64(m)) {
+		return FormatValue(int64(m), u)
+	}
+	scale := 2
+	if u == Millicents {
+		scale = 5
+	}
+	s := decimal(int64(m*10), scale+1, scale+1) // m is halfway between two units: one more digit is exact
+	if u == Hundredths {
+		return s
+	}
+	return "$" + s
+}
+
+// forGroups calls f for each run of sorted prices of one table and service.
+func forGroups(sorted []Price, f func([]Price)) {
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].Table == sorted[i].Table && sorted[j].Service == sorted[i].Service {
+			j++
+		}
+		f(sorted[i:j])
+		i = j
+	}
+}
+
+// sortedPrices returns a copy of prices sorted by key.
+func sortedPrices(prices []Price) []Price {
+	out := slices.Clone(prices)
+	slices.SortFunc(out, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
+	return out
+}
+
+// compareKeys orders keys by table, service, then the natural key, season
+// last (NonPeak before Peak).
+func compareKeys(x, y Key) int {
+	return cmp.Or(
+		cmp.Compare(x.Table, y.Table),
+		strings.Compare(x.Service, y.Service),
+		strings.Compare(x.Area, y.Area),
+		strings.Compare(x.Dest, y.Dest),
+		cmp.Compare(x.WeightLower, y.WeightLower),
+		cmp.Compare(x.WeightUpper, y.WeightUpper),
+		cmp.Compare(x.MilesLower, y.MilesLower),
+		cmp.Compare(x.MilesUpper, y.MilesUpper),
+		strings.Compare(x.Season, y.Season),
+	)
+}

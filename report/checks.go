@@ -1,0 +1,481 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// checkBuilder collects the findings of one check.
+type checkBuilder struct {
+	c   Check
+	max int
+}
+
+func (a *analysis) newCheck(id, category, title, description string) *checkBuilder {
+	return &checkBuilder{c: Check{ID: id, Category: category, Title: title, Description: description,
+		Findings: []Finding{}}, max: a.opts.MaxFindings}
+}
+
+// add records a finding; only the first max are kept.
+func (b *checkBuilder) add(f Finding) {
+	b.c.Count++
+	if len(b.c.Findings) < b.max {
+		b.c.Findings = append(b.c.Findings, f)
+	} else {
+		b.c.Truncated = true
+	}
+	switch {
+	case f.Severity == SeverityFail:
+		b.c.Status = StatusFail
+	case b.c.Status != StatusFail:
+		b.c.Status = StatusWarning
+	}
+}
+
+// skip marks the check as not run.
+func (b *checkBuilder) skip(reason string) Check {
+	b.c.Status, b.c.Detail = StatusSkipped, reason
+	return b.c
+}
+
+// done returns the check; without findings it passed.
+func (b *checkBuilder) done() Check {
+	if b.c.Count == 0 {
+		b.c.Status = StatusPass
+	} else {
+		b.c.Detail = fmt.Sprintf("%d finding(s)", b.c.Count)
+	}
+	return b.c
+}
+
+// priceFinding describes a finding about one price, showing its value when
+// withValue is set.
+func (a *analysis) priceFinding(sev Severity, p Price, withValue bool, format string, args ...any) Finding {
+	f := Finding{Severity: sev, Message: fmt.Sprintf(format, args...), Table: p.Table.String(), Key: p.Label(),
+		Location: locate(p.Key, a.kinds, a.cur.Sources).String()}
+	if withValue {
+		v := FormatValue(p.Value, p.Table.Unit())
+		f.Value = &v
+	}
+	return f
+}
+
+// checks runs every check in report order.
+func (a *analysis) checks(counts []TableCount) []Check {
+	return []Check{
+		a.checkImportLog(),
+		a.checkExpectedCounts(counts),
+		a.checkLoggedCounts(counts),
+		a.checkLinehaul(),
+		a.checkServiceAreaPrices(),
+		a.checkIntl(),
+		a.checkIntlOther(),
+		a.checkFixedTables(),
+		a.checkTaskOrderFees(),
+		a.checkZip3s(),
+		a.checkNonPositive(),
+		a.checkPeakBelowNonPeak(),
+		a.checkEscalations(),
+		a.checkOutliers(),
+		a.checkUnchanged(),
+	}
+}
+
+func (a *analysis) checkImportLog() Check {
+	b := a.newCheck("import.log", "import", "Import log",
+		"The contract has an import log entry and its last import completed (status imported).")
+	switch im := a.cur.Import; {
+	case im == nil:
+		b.add(Finding{Severity: SeverityWarning,
+			Message: "no import log entry: workbook, checksum and import time are unknown"})
+	case im.Status != "imported":
+		b.add(Finding{Severity: SeverityFail, Message: fmt.Sprintf("the last import's status is %q", im.Status)})
+	}
+	return b.done()
+}
+
+func (a *analysis) checkExpectedCounts(counts []TableCount) Check {
+	b := a.newCheck("counts.expected", "counts", "Row counts match the workbook's dimensions",
+		"Each price table has exactly the rows its dimensions imply (e.g. linehaul = service areas × 2 seasons × 3 weight bands × 10 mileage ranges).")
+	for _, c := range counts {
+		if c.Expected != nil && *c.Expected != c.Rows {
+			b.add(Finding{Severity: SeverityFail, Table: c.Table,
+				Message: fmt.Sprintf("%s has %d rows, expected %d (%s)", c.Table, c.Rows, *c.Expected, c.Derivation)})
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkLoggedCounts(counts []TableCount) Check {
+	b := a.newCheck("counts.logged", "counts", "Row counts match the import log",
+		"Each table still holds the number of rows the import wrote (nothing was added or deleted since).")
+	if a.cur.Import == nil {
+		return b.skip("no import log entry")
+	}
+	for _, c := range counts {
+		if c.Logged != nil && *c.Logged != c.Rows {
+			b.add(Finding{Severity: SeverityFail, Table: c.Table,
+				Message: fmt.Sprintf("%s has %d rows, the import wrote %d", c.Table, c.Rows, *c.Logged)})
+		}
+	}
+	return b.done()
+}
+
+// missingFinding reports the keys of one workbook row that have no price.
+func (a *analysis) missingFinding(t Table, loc Location, what string, missing []string, of int) Finding {
+	msg := fmt.Sprintf("%s: %d of %d prices missing: %s", what, len(missing), of, strings.Join(firstN(missing, 6), ", "))
+	if len(missing) > 6 {
+		msg += ", …"
+	}
+	return Finding{Severity: SeverityFail, Message: msg, Table: t.String(), Key: what, Location: loc.String()}
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+var seasons = []string{NonPeak, Peak}
+
+func (a *analysis) checkLinehaul() Check {
+	b := a.newCheck("completeness.linehaul", "completeness", "Linehaul prices (2a) are complete",
+		"Every service area has all 60 linehaul prices: 2 seasons × 3 weight bands × 10 mileage ranges, with the standard bounds.")
+	bands := [][2]int32{{500, 4999}, {5000, 9999}, {10000, 999999}}
+	ranges := [][2]int32{{0, 250}, {251, 500}, {501, 1000}, {1001, 1500}, {1501, 2000}, {2001, 2500},
+		{2501, 3000}, {3001, 3500}, {3501, 4000}, {4001, 999999}}
+	expected := make(map[Key]bool)
+	for _, sa := range a.cur.ServiceAreas {
+		var missing []string
+		for _, s := range seasons {
+			for _, w := range bands {
+				for _, m := range ranges {
+					k := Key{Table: Linehaul, Season: s, Area: sa, WeightLower: w[0], WeightUpper: w[1],
+						MilesLower: m[0], MilesUpper: m[1]}
+					expected[k] = true
+					if _, ok := a.values[k]; !ok {
+						missing = append(missing, fmt.Sprintf("%s %d–%d lb %d–%d mi", s, w[0], w[1], m[0], m[1]))
+					}
+				}
+			}
+		}
+		if len(missing) > 0 {
+			loc := locate(Key{Table: Linehaul, Area: sa}, a.kinds, a.cur.Sources)
+			loc.Column = ""
+			b.add(a.missingFinding(Linehaul, loc, "service area "+sa, missing, 60))
+		}
+	}
+	a.unexpected(b, Linehaul, expected)
+	return b.done()
+}
+
+// unexpected reports prices of table t whose key is not in expected.
+func (a *analysis) unexpected(b *checkBuilder, t Table, expected map[Key]bool) {
+	for _, p := range a.prices {
+		if p.Table == t && !expected[p.Key] {
+			b.add(a.priceFinding(SeverityFail, p, false, "unexpected price: its key is not part of the workbook's layout"))
+		}
+	}
+}
+
+var services2b = []string{"DSH", "DOP", "DDP", "DOFSIT", "DDFSIT", "DOASIT", "DDASIT"}
+
+func (a *analysis) checkServiceAreaPrices() Check {
+	b := a.newCheck("completeness.service_area_prices", "completeness", "Service-area prices (2b) are complete",
+		"Every service area has both seasons of all 7 service-area prices (DSH, DOP, DDP, DOFSIT, DDFSIT, DOASIT, DDASIT).")
+	expected := make(map[Key]bool)
+	for _, sa := range a.cur.ServiceAreas {
+		var missing []string
+		for _, s := range seasons {
+			for _, svc := range services2b {
+				k := Key{Table: ServiceAreaPrices, Service: svc, Season: s, Area: sa}
+				expected[k] = true
+				if _, ok := a.values[k]; !ok {
+					missing = append(missing, svc+" "+s)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			loc := locate(Key{Table: ServiceAreaPrices, Area: sa}, a.kinds, a.cur.Sources)
+			loc.Column = ""
+			b.add(a.missingFinding(ServiceAreaPrices, loc, "service area "+sa, missing, 14))
+		}
+	}
+	a.unexpected(b, ServiceAreaPrices, expected)
+	return b.done()
+}
+
+// intlPairs returns the origin/destination kind pairs of 3a, 3b, 3c and the
+// five 3e sections.
+var intlPairs = [][2]AreaKind{
+	{KindOconus, KindOconus}, {KindDomestic, KindOconus}, {KindOconus, KindDomestic},
+	{KindNSRA, KindNSRA}, {KindNSRA, KindOconus}, {KindOconus, KindNSRA}, {KindNSRA, KindDomestic}, {KindDomestic, KindNSRA},
+}
+
+func (a *analysis) checkIntl() Check {
+	b := a.newCheck("completeness.international", "completeness", "International prices (3a, 3b, 3c, 3e) are complete",
+		"Every origin/destination pair of 3a, 3b, 3c and the 3e sections has both services (ISLH, UBP) in both seasons.")
+	expected := make(map[Key]bool)
+	for _, pk := range intlPairs {
+		for _, o := range a.cur.areasOf(pk[0]) {
+			for _, d := range a.cur.areasOf(pk[1]) {
+				var missing []string
+				for _, svc := range []string{"ISLH", "UBP"} {
+					for _, s := range seasons {
+						k := Key{Table: Intl, Service: svc, Season: s, Area: o, Dest: d}
+						expected[k] = true
+						if _, ok := a.values[k]; !ok {
+							missing = append(missing, svc+" "+s)
+						}
+					}
+				}
+				if len(missing) > 0 {
+					loc := locate(Key{Table: Intl, Area: o, Dest: d}, a.kinds, a.cur.Sources)
+					loc.Column = ""
+					b.add(a.missingFinding(Intl, loc, o+" → "+d, missing, 4))
+				}
+			}
+		}
+	}
+	a.unexpected(b, Intl, expected)
+	return b.done()
+}
+
+var services3d = []string{"IHPK", "IHUPK", "IUBPK", "IUBUPK", "IOFSIT", "IDFSIT", "IOASIT", "IDASIT", "IOPSIT", "IDDSIT"}
+
+func (a *analysis) checkIntlOther() Check {
+	b := a.newCheck("completeness.other_international", "completeness", "Other international prices (3d) are complete",
+		"Every rate area (international, domestic and NSRA) has the 10 other international prices in both seasons.")
+	expected := make(map[Key]bool)
+	for _, ra := range a.cur.RateAreas {
+		var missing []string
+		for _, svc := range services3d {
+			for _, s := range seasons {
+				k := Key{Table: IntlOther, Service: svc, Season: s, Area: ra.Code}
+				expected[k] = true
+				if _, ok := a.values[k]; !ok {
+					missing = append(missing, svc+" "+s)
+				}
+			}
+		}
+		if len(missing) > 0 {
+			loc := locate(Key{Table: IntlOther, Area: ra.Code}, a.kinds, a.cur.Sources)
+			loc.Column = ""
+			b.add(a.missingFinding(IntlOther, loc, "rate area "+ra.Code, missing, 20))
+		}
+	}
+	a.unexpected(b, IntlOther, expected)
+	return b.done()
+}
+
+// fixedKeys are the keys of the tables whose size does not depend on the
+// workbook: 2c, the transition price and the three 5a tables.
+func fixedKeys() []Key {
+	var keys []Key
+	for _, sched := range []string{"1", "2", "3"} {
+		for _, svc := range []string{"DPK", "DUPK", "DOPSIT", "DDDSIT"} {
+			for _, s := range seasons {
+				keys = append(keys, Key{Table: OtherDomestic, Service: svc, Season: s, Area: sched})
+			}
+		}
+		for _, svc := range []string{"DCRT", "DCRTSA", "DUCRT", "DDSHUT", "DOSHUT"} {
+			keys = append(keys, Key{Table: DomAccessorial, Service: svc, Area: sched})
+		}
+	}
+	keys = append(keys, Key{Table: Transition})
+	for _, m := range []string{"C", "O"} {
+		for _, svc := range []string{"ICRT", "IUCRT", "IDSHUT", "IOSHUT"} {
+			keys = append(keys, Key{Table: IntlAccessorial, Service: svc, Area: m})
+		}
+	}
+	for _, svc := range []string{"DMHF", "DBTF", "DBHF", "DNPK"} {
+		keys = append(keys, Key{Table: ShipmentType, Service: svc, Area: "C"})
+	}
+	for _, svc := range []string{"IBTF", "IBHF", "INPK"} {
+		keys = append(keys, Key{Table: ShipmentType, Service: svc, Area: "O"})
+	}
+	return keys
+}
+
+func (a *analysis) checkFixedTables() Check {
+	b := a.newCheck("completeness.fixed_tables", "completeness", "Fixed-size tables (2c, 4a transition, 5a) are complete",
+		"2c has packing, unpacking and SIT pickup/delivery prices for schedules 1–3 in both seasons; the transition price exists; 5a has every accessorial and shipment-type factor.")
+	expected := make(map[Key]bool)
+	for _, k := range fixedKeys() {
+		expected[k] = true
+		if _, ok := a.values[k]; !ok {
+			b.add(Finding{Severity: SeverityFail, Message: "missing price", Table: k.Table.String(), Key: k.Label(),
+				Location: locate(k, a.kinds, a.cur.Sources).String()})
+		}
+	}
+	for _, t := range []Table{OtherDomestic, Transition, DomAccessorial, IntlAccessorial, ShipmentType} {
+		a.unexpected(b, t, expected)
+	}
+	return b.done()
+}
+
+func (a *analysis) checkTaskOrderFees() Check {
+	b := a.newCheck("completeness.task_order_fees", "completeness", "Management and counseling fees (4a) cover every contract year",
+		"Every contract year has a shipment management (MS) and a counseling (CS) fee.")
+	if len(a.cur.Years) == 0 {
+		b.add(Finding{Severity: SeverityFail, Message: "the contract has no contract years", Table: "re_contract_years"})
+	}
+	for _, y := range a.cur.Years {
+		for _, svc := range []string{"MS", "CS"} {
+			k := Key{Table: TaskOrderFees, Service: svc, Area: y.Name}
+			if _, ok := a.values[k]; !ok {
+				b.add(Finding{Severity: SeverityFail, Message: "missing " + svc + " fee for " + y.Name,
+					Table: TaskOrderFees.String(), Key: k.Label(), Location: locate(k, a.kinds, a.cur.Sources).String()})
+			}
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkZip3s() Check {
+	b := a.newCheck("completeness.zip3", "completeness", "Every zip3 maps to a rate area",
+		"Every zip3 has a rate area, or is flagged as spanning several rate areas and has zip5 rows.")
+	zip5s := make(map[string]int)
+	for _, z := range a.cur.Zip5s {
+		if len(z) >= 3 {
+			zip5s[z[:3]]++
+		}
+	}
+	for _, z := range a.cur.Zip3s {
+		switch {
+		case z.Multi && zip5s[z.Zip3] == 0:
+			b.add(Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
+				Message: "zip3 " + z.Zip3 + " spans several rate areas but has no zip5 rows"})
+		case !z.Multi && z.RateArea == "":
+			b.add(Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
+				Message: "zip3 " + z.Zip3 + " has no rate area"})
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkNonPositive() Check {
+	b := a.newCheck("anomaly.nonpositive", "anomaly", "No zero or negative prices",
+		"Negative prices fail; zero prices (allowed by some tables) are flagged for a look.")
+	for _, p := range a.prices {
+		switch {
+		case p.Value < 0:
+			b.add(a.priceFinding(SeverityFail, p, true, "negative price"))
+		case p.Value == 0:
+			b.add(a.priceFinding(SeverityWarning, p, true, "zero price"))
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkPeakBelowNonPeak() Check {
+	b := a.newCheck("anomaly.peak_below_nonpeak", "anomaly", "Peak prices are not below non-peak prices",
+		"For every price with both seasons, the peak price is at least the non-peak price.")
+	for _, p := range a.prices {
+		if p.Season != Peak {
+			continue
+		}
+		np := p.Key
+		np.Season = NonPeak
+		if v, ok := a.values[np]; ok && p.Value < v {
+			b.add(a.priceFinding(SeverityWarning, p, true, "peak price below the non-peak price %s",
+				FormatValue(v, p.Table.Unit())))
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkEscalations() Check {
+	b := a.newCheck("anomaly.escalation", "anomaly", "Escalations are plausible",
+		fmt.Sprintf("Every contract year's escalation factor lies between %.2f and %.2f.", a.opts.EscalationMin, a.opts.EscalationMax))
+	for _, y := range a.cur.Years {
+		e := float64(y.Escalation) / 1e5
+		if e < a.opts.EscalationMin || e > a.opts.EscalationMax {
+			v := decimal(y.Escalation, 5, 5)
+			b.add(Finding{Severity: SeverityWarning, Table: "re_contract_years", Key: y.Name, Value: &v,
+				Message:  fmt.Sprintf("escalation of %s outside %.2f–%.2f", y.Name, a.opts.EscalationMin, a.opts.EscalationMax),
+				Location: locateEscalation(y.Name, a.cur.Sources).String()})
+		}
+	}
+	return b.done()
+}
+
+// peerGroup returns the key of the group a price is compared with for
+// outliers.
+func (a *analysis) peerGroup(k Key) Key {
+	g := Key{Table: k.Table, Service: k.Service, Season: k.Season}
+	switch k.Table {
+	case Linehaul:
+		g.WeightLower, g.MilesLower = k.WeightLower, k.MilesLower
+	case Intl:
+		g.Area, g.Dest = fmt.Sprint(a.kinds[k.Area]), fmt.Sprint(a.kinds[k.Dest])
+	}
+	return g
+}
+
+func (a *analysis) checkOutliers() Check {
+	b := a.newCheck("anomaly.outlier", "anomaly", "No prices far from their peers",
+		fmt.Sprintf("Robust z-score (median, scaled MAD) of each price among its peers (same table, service and season; linehaul also same weight band and mileage range; international also same kind of origin and destination) stays within ±%g.", a.opts.OutlierZ))
+	groups := make(map[Key][]Price)
+	var order []Key
+	for _, p := range a.prices {
+		g := a.peerGroup(p.Key)
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], p)
+	}
+	for _, g := range order {
+		peers := groups[g]
+		if len(peers) < a.opts.MinPeers {
+			continue
+		}
+		vals := make([]float64, len(peers))
+		for i, p := range peers {
+			vals[i] = float64(p.Value)
+		}
+		med, _ := robustScale(vals)
+		for i, z := range robustZ(vals) {
+			if math.Abs(z) > a.opts.OutlierZ {
+				p := peers[i]
+				b.add(a.priceFinding(SeverityWarning, p, true, "robust z-score %.1f among %d peers (median %s)",
+					z, len(peers), formatMedian(med, p.Table.Unit())))
+			}
+		}
+	}
+	return b.done()
+}
+
+func (a *analysis) checkUnchanged() Check {
+	b := a.newCheck("anomaly.unchanged", "anomaly", "No stale prices where most changed",
+		fmt.Sprintf("In a service group where more than %.0f%% of the prices changed against the compared contract, the unchanged prices are flagged.", a.opts.UnchangedShare*100))
+	if a.prev == nil {
+		return b.skip("no contract to compare to")
+	}
+	prev := make(map[Key]int64, len(a.prev.Prices))
+	for _, p := range a.prev.Prices {
+		prev[p.Key] = p.Value
+	}
+	forGroups(a.prices, func(group []Price) {
+		var same []Price
+		common := 0
+		for _, p := range group {
+			if v, ok := prev[p.Key]; ok {
+				common++
+				if v == p.Value {
+					same = append(same, p)
+				}
+			}
+		}
+		if common == 0 || float64(common-len(same)) <= a.opts.UnchangedShare*float64(common) {
+			return
+		}
+		for _, p := range same {
+			b.add(a.priceFinding(SeverityWarning, p, true, "unchanged since %s while %d of %d %s prices changed",
+				a.prev.Code, common-len(same), common, p.Group()))
+		}
+	})
+	return b.done()
+}

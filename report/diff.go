@@ -1,0 +1,129 @@
+package report
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// pctChange returns the % change from old to cur, nil when old is zero.
+func pctChange(old, cur int64) *float64 {
+	if old == 0 {
+		return nil
+	}
+	p := float64(cur-old) / math.Abs(float64(old)) * 100
+	return &p
+}
+
+// diff compares the current contract's prices with the base contract's.
+func (a *analysis) diff() *Diff {
+	prevSorted := sortedPrices(a.prev.Prices)
+	prevKinds := a.prev.areaKinds()
+	d := &Diff{BaseContract: a.prev.Code, ListLimit: a.opts.ListLimit,
+		AddedKeys: []PriceRef{}, RemovedKeys: []PriceRef{}, ChangedKeys: []Change{}, TopMovers: []Change{}}
+	prev := make(map[Key]int64, len(prevSorted))
+	for _, p := range prevSorted {
+		prev[p.Key] = p.Value
+	}
+	var all []Change
+	var allPct []*float64
+	groups := make(map[[2]string]*DiffGroup)
+	var order [][2]string
+	group := func(k Key) *DiffGroup {
+		g := [2]string{k.Table.String(), k.Service}
+		if dg, ok := groups[g]; ok {
+			return dg
+		}
+		dg := &DiffGroup{Table: g[0], Service: g[1], Name: serviceName(k.Table, k.Service)}
+		groups[g] = dg
+		order = append(order, g)
+		return dg
+	}
+	groupPcts := make(map[*DiffGroup][]*float64)
+
+	for _, p := range a.prices {
+		g := group(p.Key)
+		old, ok := prev[p.Key]
+		switch {
+		case !ok:
+			d.Added++
+			g.Added++
+			if len(d.AddedKeys) < a.opts.ListLimit {
+				d.AddedKeys = append(d.AddedKeys, a.priceRef(p))
+			}
+		case old == p.Value:
+			d.Unchanged++
+			g.Unchanged++
+		default:
+			d.Changed++
+			g.Changed++
+			c := a.change(p, old)
+			all = append(all, c)
+			allPct = append(allPct, c.Pct)
+			groupPcts[g] = append(groupPcts[g], c.Pct)
+		}
+	}
+	for _, p := range prevSorted {
+		if _, ok := a.values[p.Key]; ok {
+			continue
+		}
+		d.Removed++
+		group(p.Key).Removed++
+		if len(d.RemovedKeys) < a.opts.ListLimit {
+			r := a.priceRef(p)
+			r.Location = locate(p.Key, prevKinds, a.prev.Sources).String()
+			d.RemovedKeys = append(d.RemovedKeys, r)
+		}
+	}
+	d.ChangedKeys = append(d.ChangedKeys, all[:min(len(all), a.opts.ListLimit)]...)
+	d.Histogram = histogram(allPct)
+	slices.SortFunc(order, func(x, y [2]string) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
+	for _, g := range order {
+		dg := groups[g]
+		dg.Histogram = histogram(groupPcts[dg])
+		dg.MedianPct = medianPct(groupPcts[dg])
+		d.Groups = append(d.Groups, *dg)
+	}
+	d.TopMovers = append(d.TopMovers, topMovers(all, a.opts.TopMovers)...)
+	return d
+}
+
+// change describes a changed price.
+func (a *analysis) change(p Price, old int64) Change {
+	u := p.Table.Unit()
+	return Change{
+		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(), Unit: u,
+		Old: old, New: p.Value, OldDisplay: FormatValue(old, u), NewDisplay: FormatValue(p.Value, u),
+		Pct: pctChange(old, p.Value), Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
+	}
+}
+
+// medianPct is the median of the defined % changes, nil when there are none.
+func medianPct(pcts []*float64) *float64 {
+	var v []float64
+	for _, p := range pcts {
+		if p != nil {
+			v = append(v, *p)
+		}
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	slices.Sort(v)
+	m := median(v)
+	return &m
+}
+
+// topMovers returns the n changes with the largest absolute % change
+// (changes from zero first), ties in key order.
+func topMovers(all []Change, n int) []Change {
+	s := slices.Clone(all)
+	mag := func(c Change) float64 {
+		if c.Pct == nil {
+			return math.Inf(1)
+		}
+		return math.Abs(*c.Pct)
+	}
+	slices.SortStableFunc(s, func(x, y Change) int { return cmp.Compare(mag(y), mag(x)) })
+	return s[:min(len(s), n)]
+}
