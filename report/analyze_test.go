@@ -98,7 +98,9 @@ func TestChecksFire(t *testing.T) {
 			map[string]Status{"completeness.zip3": StatusFail}, nil},
 		{"zero price", func(t *testing.T, cur, _ *Dataset) { mustSet(t, cur, intKey, 0) },
 			map[string]Status{"anomaly.nonpositive": StatusWarning}, map[string]int{"anomaly.nonpositive": 1}},
-		{"negative price", func(t *testing.T, cur, _ *Dataset) { mustSet(t, cur, Key{Table: DomAccessorial, Service: "DCRT", Area: "2"}, -5) },
+		{"negative price", func(t *testing.T, cur, _ *Dataset) {
+			mustSet(t, cur, Key{Table: DomAccessorial, Service: "DCRT", Area: "2"}, -5)
+		},
 			map[string]Status{"anomaly.nonpositive": StatusFail}, nil},
 		{"peak below non-peak", func(t *testing.T, cur, _ *Dataset) {
 			np := saKey

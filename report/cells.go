@@ -22,22 +22,22 @@ type Source string
 
 // Workbook tables with staged source rows.
 const (
-	Src2a         Source = "2a"           // key: service area
-	Src2b         Source = "2b"           // key: service area
-	Src2cPack     Source = "2c pack"      // key: schedule, service provided
-	Src2cSIT      Source = "2c sit"       // key: schedule
-	Src3a         Source = "3a"           // key: origin, destination
-	Src3b         Source = "3b"           // key: origin, destination
-	Src3c         Source = "3c"           // key: origin, destination
-	Src3d         Source = "3d"           // key: rate-area code
-	Src3e         Source = "3e"           // key: origin, destination
-	Src4aMS       Source = "4a ms"        // key: contract year
-	Src4aCS       Source = "4a cs"        // key: contract year
+	Src2a         Source = "2a"            // key: service area
+	Src2b         Source = "2b"            // key: service area
+	Src2cPack     Source = "2c pack"       // key: schedule, service provided
+	Src2cSIT      Source = "2c sit"        // key: schedule
+	Src3a         Source = "3a"            // key: origin, destination
+	Src3b         Source = "3b"            // key: origin, destination
+	Src3c         Source = "3c"            // key: origin, destination
+	Src3d         Source = "3d"            // key: rate-area code
+	Src3e         Source = "3e"            // key: origin, destination
+	Src4aMS       Source = "4a ms"         // key: contract year
+	Src4aCS       Source = "4a cs"         // key: contract year
 	Src4aTrans    Source = "4a transition" // no key
-	Src5aDom      Source = "5a domestic"  // key: schedule, service provided
-	Src5aIntl     Source = "5a intl"      // key: market (C/O), service provided
+	Src5aDom      Source = "5a domestic"   // key: schedule, service provided
+	Src5aIntl     Source = "5a intl"       // key: market (C/O), service provided
 	Src5aAddition Source = "5a additional" // key: market (C/O), shipment type
-	Src5b         Source = "5b"           // key: contract year
+	Src5b         Source = "5b"            // key: contract year
 )
 
 // SourceKey is a workbook row's natural key within its table.
