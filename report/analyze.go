@@ -156,7 +156,7 @@ func (a *analysis) priceRef(p Price) PriceRef {
 
 // statistics summarises every service group in table and service order.
 func (a *analysis) statistics() []ServiceStats {
-	var out []ServiceStats
+	out := []ServiceStats{}
 	forGroups(a.prices, func(group []Price) {
 		vals := make([]float64, len(group))
 		for i, p := range group {

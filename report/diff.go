@@ -20,7 +20,7 @@ func (a *analysis) diff() *Diff {
 	prevSorted := sortedPrices(a.prev.Prices)
 	prevKinds := a.prev.areaKinds()
 	d := &Diff{BaseContract: a.prev.Code, ListLimit: a.opts.ListLimit,
-		AddedKeys: []PriceRef{}, RemovedKeys: []PriceRef{}, ChangedKeys: []Change{}, TopMovers: []Change{}}
+		AddedKeys: []PriceRef{}, RemovedKeys: []PriceRef{}, ChangedKeys: []Change{}, TopMovers: []Change{}, Groups: []DiffGroup{}}
 	prev := make(map[Key]int64, len(prevSorted))
 	for _, p := range prevSorted {
 		prev[p.Key] = p.Value
