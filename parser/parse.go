@@ -113,7 +113,7 @@ type problemKey struct{ sheet, row, col, seq int }
 // workbook; row and col are 0 when not applicable.
 func (st *state) add(sev Severity, kind Kind, sheet, row, col int, msg string) {
 	p := Problem{Severity: sev, Kind: kind, Message: msg}
-	if sheet >= 0 {
+	if sheet >= 0 && kind != KindSheetByPosition {
 		p.Sheet = st.found[sheet]
 		if row > 0 && col > 0 {
 			p.Cell = Cell{Col: col, Row: row}.A1()
