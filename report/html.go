@@ -7,14 +7,14 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strings"
 )
 
 //go:embed report.html.tmpl
 var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"statusMark":   statusMark,
-	"verdictMark":  verdictMark,
+	"upper":        func(v Verdict) string { return strings.ToUpper(string(v)) },
 	"orDash":       orDash,
 	"intOrDash":    intOrDash,
 	"pctText":      pctText,
