@@ -84,6 +84,9 @@ func Recorded(lockPath, name string, env *Environment) bool {
 	return u != nil && u.Bucket == env.Bucket && u.Key == env.Key(name) && u.SHA256 == e.SHA256
 }
 
+// ErrDigestMismatch reports that downloaded bytes differ from the lock entry.
+var ErrDigestMismatch = errors.New("does not match the lock entry")
+
 // Download fetches the named secure migration from env into a new private
 // directory (0700) under parent (the system temp dir when empty) as a 0600
 // file, verifies its size and SHA-256 against the lock entry and returns its
@@ -134,8 +137,8 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if got != entry.SHA256 || n != entry.Size {
-		return "", fmt.Errorf("s3://%s/%s (environment %s) does not match the lock entry: sha256 %s, %d bytes; lock has %s, %d bytes; the object was replaced or tampered with, nothing was kept",
-			env.Bucket, key, env.Name, got, n, entry.SHA256, entry.Size)
+		return "", fmt.Errorf("s3://%s/%s (environment %s) %w: sha256 %s, %d bytes; lock has %s, %d bytes; the object was replaced or tampered with, nothing was kept",
+			env.Bucket, key, env.Name, ErrDigestMismatch, got, n, entry.SHA256, entry.Size)
 	}
 	return path, nil
 }

@@ -104,6 +104,10 @@ type UploadOptions struct {
 // ErrAborted reports that the user declined the confirmation.
 var ErrAborted = errors.New("upload aborted: not confirmed")
 
+// ErrIncomplete reports that some environments failed after the preflight
+// passed; the others hold the file and a re-run completes the rest.
+var ErrIncomplete = errors.New("upload incomplete")
+
 // ErrPreflight reports that at least one target failed its preflight, so
 // nothing was uploaded anywhere.
 var ErrPreflight = errors.New("preflight failed: nothing was uploaded")
@@ -249,7 +253,7 @@ func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
 		}
 	}
 	if len(failed) > 0 {
-		return results, fmt.Errorf("upload incomplete: %s do not hold the file; re-run to complete", strings.Join(failed, ", "))
+		return results, fmt.Errorf("%w: %s do not hold the file; re-run to complete", ErrIncomplete, strings.Join(failed, ", "))
 	}
 	return results, nil
 }

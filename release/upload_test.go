@@ -487,7 +487,7 @@ func TestDownload(t *testing.T) {
 	}
 	parent2 := t.TempDir()
 	_, err = Download(t.Context(), fx.lock, fileName, stg, fx.connects, parent2)
-	if err == nil || !strings.Contains(err.Error(), "does not match the lock entry") || !strings.Contains(err.Error(), "stg") {
+	if !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "stg") {
 		t.Fatalf("tampered download: err = %v", err)
 	}
 	if ents, _ := os.ReadDir(parent2); len(ents) != 0 {

@@ -1,11 +1,52 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/securemig/securemig/release"
+)
 
 func downloadCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "download",
-		Usage:  "(not yet implemented)",
-		Action: func(c *cli.Context) error { return errNotImplemented },
+		Name:      "download",
+		Usage:     "fetch a secure migration from one environment into a private directory and verify it",
+		ArgsUsage: "NAME",
+		Description: "NAME is the production file name (<version>_<name>.up.sql; a path is reduced to its base\n" +
+			"name). The object is streamed from the environment's bucket into a new directory (mode 0700)\n" +
+			"under --dir (default: the system temp directory) as a 0600 file, and its size and SHA-256 are\n" +
+			"checked against the lock entry. The file's path is printed on stdout; delete it when done.\n" +
+			"On a mismatch nothing is kept. Credentials come from the AWS SDK default chain.\n\n" +
+			"Exit codes: 0 downloaded and verified; 1 usage, configuration, lock or S3 error;\n" +
+			"2 the object's bytes differ from the lock entry (replaced or tampered with).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "env", Required: true, Usage: "the exact environment name to download from, e.g. stg"},
+			&cli.StringFlag{Name: "dir", Usage: "parent directory for the private download directory (default: system temp dir)"},
+			environmentsFlag(),
+			lockFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return withExitCode(1, errors.New("download: give exactly one NAME (flags before NAME)"))
+			}
+			targets, err := selectEnvironments(c, false)
+			if err != nil {
+				return withExitCode(1, err)
+			}
+			if len(targets) != 1 {
+				return withExitCode(1, errors.New("download: --env takes exactly one environment"))
+			}
+			path, err := release.Download(c.Context, c.String("lock"), c.Args().First(), targets[0], nil, c.String("dir"))
+			if errors.Is(err, release.ErrDigestMismatch) {
+				return withExitCode(2, err)
+			}
+			if err != nil {
+				return withExitCode(1, err)
+			}
+			fmt.Fprintln(c.App.Writer, path)
+			return nil
+		},
 	}
 }
