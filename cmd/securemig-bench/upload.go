@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// Credentials of the in-process S3-compatible server; they work nowhere else.
+const (
+	s3Access = "AKIDSECUREMIGBENCH"
+	s3Secret = "bench-secret-not-real"
+	s3Region = "us-east-1"
+	s3Bucket = "securemig-bench"
+	s3Env    = "bench"
+)
+
+// uploadName is the file name of the uploaded benchmark file: a valid
+// secure migration name.
+const uploadName = "20000101000000_bench_upload.up.sql"
+
+// upload measures 'securemig upload' of a large file to an in-process
+// S3-compatible server (gofakes3 over plain HTTP on 127.0.0.1).
+func (b *bench) upload(ctx context.Context) result {
+	size := int64(b.cfg.uploadMiB) << 20
+	r := result{stage: "upload", sample: fmt.Sprintf("%d MiB file", b.cfg.uploadMiB),
+		what: "`securemig upload` to an in-process S3-compatible server (gofakes3, HTTP, 127.0.0.1)"}
+	b.logf("upload of a %d MiB file ...", b.cfg.uploadMiB)
+	if err := b.available(ctx, "upload"); err != nil {
+		r.note = err.Error()
+		return r
+	}
+	backend := s3mem.New()
+	if err := backend.CreateBucket(s3Bucket); err != nil {
+		r.note = fmt.Sprintf("creating the bucket: %v", err)
+		return r
+	}
+	hs := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	defer hs.Close()
+
+	up := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
+		proj, err := b.newProject()
+		if err != nil {
+			return sample{}, err
+		}
+		envFile := filepath.Join(proj, "migrations", "environments.toml")
+		cfg := fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"AES256\"\n",
+			s3Env, s3Bucket, s3Region, hs.URL)
+		if err := os.WriteFile(envFile, []byte(cfg), 0o600); err != nil {
+			return sample{}, fmt.Errorf("writing the environments file: %w", err)
+		}
+		file := filepath.Join(proj, "tmp", "secure", uploadName)
+		if err := writeFiller(file, size); err != nil {
+			return sample{}, err
+		}
+		defer os.Remove(file)
+		defer backend.DeleteObject(s3Bucket, "secure-migrations/"+uploadName)
+		return child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
+			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3Access,
+				"AWS_SECRET_ACCESS_KEY=" + s3Secret, "AWS_REGION=" + s3Region, "AWS_PROFILE=",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"},
+			argv: wrapArgv(wrap, []string{b.bin, "upload", "--env", s3Env, "--yes", file})}.run(ctx)
+	}
+	ss, err := series(ctx, b.cfg.largeRuns, up)
+	b.record("Upload", fmt.Sprintf("%dMiB", b.cfg.uploadMiB), ss)
+	if err != nil {
+		r.note = err.Error()
+		return r
+	}
+	r.runs = len(ss)
+	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	r.rate = fmt.Sprintf("%.0f MB/s", float64(size)/1e6/r.wall.median)
+	if b.cfg.uploadMiB >= 1024 {
+		r.checks = []check{below("1 GiB upload peak memory < 100 MB", float64(r.rss), 100e6, false, fmtMB)}
+	}
+	b.maybeProfile(ctx, &r, up)
+	return r
+}
+
+// writeFiller writes size bytes of SQL comment lines to path (0600): a file
+// shaped like a migration whose content does not matter to the upload.
+func writeFiller(path string, size int64) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the upload file: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	line := []byte("-- securemig-bench filler line 0123456789 abcdefghijklmnopqrstuvwxyz\n")
+	var n int64
+	for n < size {
+		k := min(int64(len(line)), size-n)
+		if _, err := w.Write(line[:k]); err != nil {
+			f.Close()
+			return fmt.Errorf("writing the upload file: %w", err)
+		}
+		n += k
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the upload file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the upload file: %w", err)
+	}
+	return nil
+}
