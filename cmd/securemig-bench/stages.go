@@ -84,6 +84,10 @@ func notMeasured(stage string, wb *workbook, err error) result {
 
 // runWorkbook generates a sample and runs every stage on it.
 func (b *bench) runWorkbook(ctx context.Context, wb *workbook) {
+	if !b.cfg.wants("parse") && !b.cfg.wants("import") && !b.cfg.wants("report") &&
+		!b.cfg.wants("generate") && !b.cfg.wants("apply") && !b.cfg.wants("pipeline") {
+		return
+	}
 	err := b.prepare(ctx, wb)
 	defer func() {
 		if wb.sourceDB != "" {

@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/securemig/securemig/lockfile"
 )
 
 // Credentials of the in-process S3-compatible server; they work nowhere else.
@@ -57,16 +62,38 @@ func (b *bench) upload(ctx context.Context) result {
 			return sample{}, fmt.Errorf("writing the environments file: %w", err)
 		}
 		file := filepath.Join(proj, "tmp", "secure", uploadName)
-		if err := writeFiller(file, size); err != nil {
+		sum, err := writeFiller(file, size)
+		if err != nil {
 			return sample{}, err
 		}
+		lock := filepath.Join(proj, "migrations", "secure.lock")
+		err = lockfile.Update(lock, func(f *lockfile.File) error {
+			f.Migrations[uploadName] = &lockfile.Entry{SHA256: sum, Size: size, ContractCode: contractCode,
+				GeneratedAt: time.Now().UTC().Truncate(time.Second)}
+			return nil
+		})
+		if err != nil {
+			return sample{}, fmt.Errorf("writing the scratch lock entry: %w", err)
+		}
 		defer os.Remove(file)
-		defer backend.DeleteObject(s3Bucket, "secure-migrations/"+uploadName)
-		return child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
+		key := "secure-migrations/" + uploadName
+		defer backend.DeleteObject(s3Bucket, key)
+		s, err := child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
 			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3Access,
 				"AWS_SECRET_ACCESS_KEY=" + s3Secret, "AWS_REGION=" + s3Region, "AWS_PROFILE=",
 				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"},
 			argv: wrapArgv(wrap, []string{b.bin, "upload", "--env", s3Env, "--yes", file})}.run(ctx)
+		if err != nil {
+			return s, err
+		}
+		obj, err := backend.HeadObject(s3Bucket, key)
+		if err != nil {
+			return s, fmt.Errorf("the uploaded object is not in the bucket: %w", err)
+		}
+		if obj.Size != size {
+			return s, fmt.Errorf("the uploaded object has %d bytes, want %d", obj.Size, size)
+		}
+		return s, nil
 	}
 	ss, err := series(ctx, b.cfg.largeRuns, up)
 	b.record("Upload", fmt.Sprintf("%dMiB", b.cfg.uploadMiB), ss)
@@ -84,33 +111,35 @@ func (b *bench) upload(ctx context.Context) result {
 	return r
 }
 
-// writeFiller writes size bytes of SQL comment lines to path (0600): a file
-// shaped like a migration whose content does not matter to the upload.
-func writeFiller(path string, size int64) error {
+// writeFiller writes size bytes of SQL comment lines to path (0600), a file
+// shaped like a migration whose content does not matter to the upload, and
+// returns its hex SHA-256.
+func writeFiller(path string, size int64) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+		return "", fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("creating the upload file: %w", err)
+		return "", fmt.Errorf("creating the upload file: %w", err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	h := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
 	line := []byte("-- securemig-bench filler line 0123456789 abcdefghijklmnopqrstuvwxyz\n")
 	var n int64
 	for n < size {
 		k := min(int64(len(line)), size-n)
 		if _, err := w.Write(line[:k]); err != nil {
 			f.Close()
-			return fmt.Errorf("writing the upload file: %w", err)
+			return "", fmt.Errorf("writing the upload file: %w", err)
 		}
 		n += k
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return fmt.Errorf("writing the upload file: %w", err)
+		return "", fmt.Errorf("writing the upload file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing the upload file: %w", err)
+		return "", fmt.Errorf("writing the upload file: %w", err)
 	}
-	return nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
