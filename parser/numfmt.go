@@ -276,7 +276,7 @@ func generalText(v number) string {
 	}
 	// magnitude: position of the leading digit relative to the point
 	lead := len(r.digits) + r.exp // number of integer digits when > 0
-	if lead > 15 || lead < -8 {
+	if lead > 15 || lead <= -8 {
 		mant := r.digits[:1]
 		if len(r.digits) > 1 {
 			mant += "." + r.digits[1:]
