@@ -11,7 +11,7 @@ func TestNumberScaled(t *testing.T) {
 	}{
 		{"2.477", 3, 2477, true},
 		{"2.4769999999999999", 3, 2477, true}, // 15 significant digits first
-		{"1.005", 2, 101, true},                // half away from zero
+		{"1.005", 2, 101, true},               // half away from zero
 		{"1.0049999", 2, 100, true},
 		{"1E-3", 3, 1, true},
 		{"1.5E2", 0, 150, true},
