@@ -70,7 +70,10 @@ type Result struct {
 	Env   *Environment
 	Key   string
 	State State
-	// VersionID is the stored object's version (versioned buckets only).
+	// Parts is the number of part objects of a split migration (0 when whole).
+	Parts int
+	// VersionID is the stored object's version (versioned buckets, whole
+	// files only).
 	VersionID string
 	// Err explains a refused, failed or error state.
 	Err error
@@ -112,24 +115,61 @@ var ErrIncomplete = errors.New("upload incomplete")
 // nothing was uploaded anywhere.
 var ErrPreflight = errors.New("preflight failed: nothing was uploaded")
 
-var fileNameRE = regexp.MustCompile(`^[0-9]{14}_[A-Za-z0-9_-]+\.up\.sql$`)
+var (
+	fileNameRE = regexp.MustCompile(`^[0-9]{14}_[a-z0-9][a-z0-9_]*\.up\.sql$`)
+	partNameRE = regexp.MustCompile(`^([0-9]{14}_[a-z0-9][a-z0-9_]*)\.part-[0-9]{3}\.up\.sql$`)
+)
 
-// localFile is a verified production file.
-type localFile struct {
+// wholeName returns the migration file name of a file name or part name.
+func wholeName(name string) (string, error) {
+	if m := partNameRE.FindStringSubmatch(name); m != nil {
+		return m[1] + ".up.sql", nil
+	}
+	if !fileNameRE.MatchString(name) {
+		return "", fmt.Errorf("%q is not a secure migration file name (<YYYYMMDDHHMMSS>_<name>.up.sql, name: a-z, 0-9, _)", name)
+	}
+	return name, nil
+}
+
+// unit is one object to store: the whole production file, or one part of a
+// split one.
+type unit struct {
 	name   string
 	f      *os.File
 	size   int64
 	sha256 [sha256.Size]byte
-	entry  *lockfile.Entry
 }
 
-func (lf *localFile) hexSHA() string { return hex.EncodeToString(lf.sha256[:]) }
+func (u *unit) hexSHA() string { return hex.EncodeToString(u.sha256[:]) }
 
-// openProductionFile checks the file name, permissions, lock entry and digest.
+// localFile is a verified production file: one unit, or its parts in order.
+type localFile struct {
+	name  string // the migration's file name (never a part name)
+	units []*unit
+	entry *lockfile.Entry
+}
+
+func (lf *localFile) close() {
+	for _, u := range lf.units {
+		u.f.Close()
+	}
+}
+
+func (lf *localFile) size() int64 {
+	var n int64
+	for _, u := range lf.units {
+		n += u.size
+	}
+	return n
+}
+
+// openProductionFile checks the file name, permissions, lock entry and
+// digests. For a split migration, path may name the whole file or any part;
+// all parts are taken from path's directory.
 func openProductionFile(ctx context.Context, path, lockPath string) (*localFile, error) {
-	name := filepath.Base(path)
-	if !fileNameRE.MatchString(name) {
-		return nil, fmt.Errorf("%s: not a secure migration file name (<YYYYMMDDHHMMSS>_<name>.up.sql)", path)
+	name, err := wholeName(filepath.Base(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	lock, err := lockfile.Load(lockPath)
 	if err != nil {
@@ -139,46 +179,79 @@ func openProductionFile(ctx context.Context, path, lockPath string) (*localFile,
 	if !ok {
 		return nil, fmt.Errorf("%s: no entry for %s in %s (generate it with securemig gen)", path, name, lockPath)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening production file: %w", err)
+	if entry.PlaceholderSHA256 != "" && entry.PlaceholderSHA256 == entry.SHA256 {
+		return nil, fmt.Errorf("%s: lock entry's placeholder and production digests are equal; refusing to upload a placeholder", name)
 	}
-	lf, err := checkFile(ctx, f, name, entry)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+	lf := &localFile{name: name, entry: entry}
+	type want struct {
+		name   string
+		sha256 string
+		size   int64
+	}
+	wants := []want{{name, entry.SHA256, entry.Size}}
+	if len(entry.Parts) > 0 {
+		wants = wants[:0]
+		for _, p := range entry.Parts {
+			wants = append(wants, want{p.Name, p.SHA256, p.Size})
+		}
+	} else if filepath.Base(path) != name {
+		return nil, fmt.Errorf("%s: the lock entry of %s has no parts", path, name)
+	}
+	whole := sha256.New()
+	dir := filepath.Dir(path)
+	for _, w := range wants {
+		p := filepath.Join(dir, w.name)
+		u, err := openUnit(ctx, p, w.name, whole)
+		if err != nil {
+			lf.close()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		lf.units = append(lf.units, u)
+		if entry.PlaceholderSHA256 != "" && u.hexSHA() == entry.PlaceholderSHA256 {
+			lf.close()
+			return nil, fmt.Errorf("%s: this is the placeholder, not the production file (its sha256 is the lock's placeholder_sha256)", p)
+		}
+		if u.hexSHA() != w.sha256 || u.size != w.size {
+			lf.close()
+			return nil, fmt.Errorf("%s does not match its lock entry (file sha256 %s, %d bytes; lock sha256 %s, %d bytes)",
+				p, u.hexSHA(), u.size, w.sha256, w.size)
+		}
+	}
+	if got := hex.EncodeToString(whole.Sum(nil)); got != entry.SHA256 || lf.size() != entry.Size {
+		lf.close()
+		return nil, fmt.Errorf("%s: the parts together (sha256 %s, %d bytes) do not match the lock entry (sha256 %s, %d bytes)",
+			name, got, lf.size(), entry.SHA256, entry.Size)
 	}
 	return lf, nil
 }
 
-func checkFile(ctx context.Context, f *os.File, name string, entry *lockfile.Entry) (*localFile, error) {
+// openUnit opens one file, checks it is private and hashes it (also into whole).
+func openUnit(ctx context.Context, path, name string, whole io.Writer) (*unit, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening production file: %w", err)
+	}
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
+		f.Close()
 		return nil, errors.New("not a regular file")
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		f.Close()
 		return nil, fmt.Errorf("permissions %04o let others read it; production files must be 0600 (chmod 600)", perm)
 	}
-	if entry.PlaceholderSHA256 != "" && entry.PlaceholderSHA256 == entry.SHA256 {
-		return nil, errors.New("lock entry's placeholder and production digests are equal; refusing to upload a placeholder")
-	}
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(io.MultiWriter(h, whole), ctxReader{ctx, f}); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("hashing: %w", err)
 	}
-	lf := &localFile{name: name, f: f, size: st.Size(), entry: entry}
-	copy(lf.sha256[:], h.Sum(nil))
-	if entry.PlaceholderSHA256 != "" && lf.hexSHA() == entry.PlaceholderSHA256 {
-		return nil, errors.New("this is the placeholder, not the production file (its sha256 is the lock's placeholder_sha256)")
-	}
-	if lf.hexSHA() != entry.SHA256 || lf.size != entry.Size {
-		return nil, fmt.Errorf("does not match its lock entry (file sha256 %s, %d bytes; lock sha256 %s, %d bytes)",
-			lf.hexSHA(), lf.size, entry.SHA256, entry.Size)
-	}
-	return lf, nil
+	u := &unit{name: name, f: f, size: st.Size()}
+	copy(u.sha256[:], h.Sum(nil))
+	return u, nil
 }
 
 // ctxReader stops a long read when ctx is cancelled.
@@ -196,9 +269,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // target is one environment during an upload run.
 type target struct {
-	res   *Result
-	store Store
-	obj   *s3store.Object // existing object (StatePresent)
+	res     *Result
+	store   Store
+	missing []*unit // units to upload
 }
 
 // Upload runs preflight on every target, then (unless DryRun or declined)
@@ -206,15 +279,16 @@ type target struct {
 // records it in the lock file. It returns one Result per target in order.
 // A preflight failure anywhere uploads nothing (ErrPreflight); an upload
 // failure in one environment does not stop the others, and re-running
-// completes what is missing.
+// completes what is missing. A split migration's parts are separate objects
+// (<version>_<name>.part-NNN.up.sql), each checked and verified on its own.
 func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
 	o.defaults()
 	lf, err := openProductionFile(ctx, o.File, o.LockPath)
 	if err != nil {
 		return nil, err
 	}
-	defer lf.f.Close()
-	o.logf("file %s: %d bytes, sha256 %s matches %s", lf.name, lf.size, lf.hexSHA(), o.LockPath)
+	defer lf.close()
+	o.logf("file %s: %d bytes in %d object(s), sha256 %s matches %s", lf.name, lf.size(), len(lf.units), lf.entry.SHA256, o.LockPath)
 
 	targets := preflight(ctx, o, lf)
 	results := make([]Result, len(targets))
@@ -291,6 +365,9 @@ func preflight(ctx context.Context, o UploadOptions, lf *localFile) []*target {
 	targets := make([]*target, len(o.Targets))
 	for i, env := range o.Targets {
 		t := &target{res: &Result{Env: env, Key: env.Key(lf.name)}}
+		if len(lf.units) > 1 {
+			t.res.Parts = len(lf.units)
+		}
 		targets[i] = t
 		if err := preflightOne(ctx, o, lf, t); err != nil {
 			t.res.State, t.res.Err = StateRefused, err
@@ -307,8 +384,10 @@ func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target
 	if env.SSE != s3store.SSES3 && env.SSE != s3store.SSEKMS {
 		return fmt.Errorf("environment %s has no server-side encryption configured", env.Name)
 	}
-	if env.MaxSize > 0 && lf.size > env.MaxSize {
-		return fmt.Errorf("file is %d bytes, over the environment's max_size of %d bytes", lf.size, env.MaxSize)
+	for _, u := range lf.units {
+		if env.MaxSize > 0 && u.size > env.MaxSize {
+			return fmt.Errorf("%s is %d bytes, over the environment's max_size of %d bytes (generate it split)", u.name, u.size, env.MaxSize)
+		}
 	}
 	store, err := o.Connect(ctx, env)
 	if err != nil {
@@ -321,22 +400,31 @@ func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target
 	if err := store.CheckBucket(ctx, env.Bucket); err != nil {
 		return err
 	}
-	obj, err := store.Head(ctx, env.Bucket, t.res.Key)
-	if errors.Is(err, s3store.ErrNotFound) {
+	for _, u := range lf.units {
+		key := env.Key(u.name)
+		obj, err := store.Head(ctx, env.Bucket, key)
+		if errors.Is(err, s3store.ErrNotFound) {
+			t.missing = append(t.missing, u)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := sameContent(obj, u.hexSHA(), u.size); err != nil {
+			return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, key, err)
+		}
+		if len(lf.units) == 1 {
+			t.res.VersionID = obj.VersionID
+		}
+	}
+	t.res.State = StatePresent
+	if len(t.missing) > 0 {
 		t.res.State = StateUpload
-		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if err := sameContent(obj, lf.hexSHA(), lf.size); err != nil {
-		return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, t.res.Key, err)
-	}
-	t.res.State, t.res.VersionID, t.obj = StatePresent, obj.VersionID, obj
 	return nil
 }
 
-// sameContent reports whether a stored object holds exactly the file with
+// sameContent reports whether a stored object holds exactly the bytes with
 // the given hex digest and size, judged by size, the sha256 metadata and,
 // when the server stored one, the whole-object SHA-256 checksum.
 func sameContent(obj *s3store.Object, hexSHA string, size int64) error {
@@ -361,68 +449,76 @@ func sameContent(obj *s3store.Object, hexSHA string, size int64) error {
 	return nil
 }
 
-// transfer uploads (if needed), verifies and records one target.
+// transfer uploads what is missing, verifies every object and records the
+// environment's upload.
 func (o *UploadOptions) transfer(ctx context.Context, lf *localFile, t *target) {
 	env := t.res.Env
-	if t.res.State == StateUpload {
-		o.logf("upload %s: s3://%s/%s (%d bytes)", env.Name, env.Bucket, t.res.Key, lf.size)
-		if err := o.put(ctx, lf, t); err != nil {
+	for _, u := range t.missing {
+		o.logf("upload %s: s3://%s/%s (%d bytes)", env.Name, env.Bucket, env.Key(u.name), u.size)
+		if err := o.put(ctx, lf, u, t); err != nil {
 			t.res.State, t.res.Err = StateFailed, err
 			o.logf("upload %s: failed: %v", env.Name, err)
 			return
 		}
 	}
-	obj, err := t.store.Head(ctx, env.Bucket, t.res.Key)
-	if err == nil {
-		err = verify(obj, env, lf)
+	var last *s3store.Object
+	for _, u := range lf.units {
+		key := env.Key(u.name)
+		obj, err := t.store.Head(ctx, env.Bucket, key)
+		if err == nil {
+			err = verify(obj, env, u)
+		}
+		if err != nil {
+			t.res.State, t.res.Err = StateFailed, fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, key, err)
+			o.logf("verify %s: failed: %v", env.Name, err)
+			return
+		}
+		last = obj
 	}
-	if err != nil {
-		t.res.State, t.res.Err = StateFailed, fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, t.res.Key, err)
-		o.logf("verify %s: failed: %v", env.Name, err)
-		return
+	if len(lf.units) == 1 {
+		t.res.VersionID = last.VersionID
 	}
-	t.res.VersionID = obj.VersionID
 	if t.res.State == StateUpload {
 		t.res.State = StateUploaded
 	}
 	at := o.Now().UTC()
-	if t.res.State == StatePresent && !obj.LastModified.IsZero() {
-		at = obj.LastModified.UTC()
+	if t.res.State == StatePresent && !last.LastModified.IsZero() {
+		at = last.LastModified.UTC()
 	}
-	if err := recordUpload(o.LockPath, lf, env, t.res.Key, obj.VersionID, at); err != nil {
+	if err := recordUpload(o.LockPath, lf, env, t.res.Key, t.res.VersionID, at); err != nil {
 		t.res.State, t.res.Err = StateFailed, err
 		return
 	}
 	o.logf("verify %s: ok (%s), recorded in %s", env.Name, t.res.State, o.LockPath)
 }
 
-func (o *UploadOptions) put(ctx context.Context, lf *localFile, t *target) error {
+func (o *UploadOptions) put(ctx context.Context, lf *localFile, u *unit, t *target) error {
 	env := t.res.Env
 	in := s3store.PutInput{
 		Bucket:   env.Bucket,
-		Key:      t.res.Key,
-		Body:     lf.f,
-		Size:     lf.size,
-		SHA256:   lf.sha256,
-		Metadata: o.metadata(lf),
+		Key:      env.Key(u.name),
+		Body:     u.f,
+		Size:     u.size,
+		SHA256:   u.sha256,
+		Metadata: o.metadata(lf, u),
 		SSE:      env.SSE,
 		KMSKeyID: env.KMSKeyID,
 	}
 	if o.Progress != nil {
-		in.Progress = func(done int64) { o.Progress(env.Name, done, lf.size) }
+		in.Progress = func(done int64) { o.Progress(env.Name+" "+u.name, done, u.size) }
 	}
 	_, err := t.store.Put(ctx, in)
 	if errors.Is(err, s3store.ErrExists) {
 		// Someone stored the key since the preflight: fine only if it is
 		// exactly this file, which the verification that follows checks.
-		o.logf("upload %s: the key appeared since the preflight; verifying it", env.Name)
+		o.logf("upload %s: %s appeared since the preflight; verifying it", env.Name, in.Key)
 		return nil
 	}
 	return err
 }
 
-func (o *UploadOptions) metadata(lf *localFile) map[string]string {
-	m := map[string]string{MetaSHA256: lf.hexSHA()}
+func (o *UploadOptions) metadata(lf *localFile, u *unit) map[string]string {
+	m := map[string]string{MetaSHA256: u.hexSHA()}
 	for k, v := range map[string]string{
 		MetaContractCode: lf.entry.ContractCode,
 		MetaToolVersion:  o.ToolVersion,
@@ -445,10 +541,10 @@ func asciiHeader(s string) string {
 	}, s)
 }
 
-// verify checks a stored object against the file and the environment's
+// verify checks a stored object against its unit and the environment's
 // encryption setting.
-func verify(obj *s3store.Object, env *Environment, lf *localFile) error {
-	if err := sameContent(obj, lf.hexSHA(), lf.size); err != nil {
+func verify(obj *s3store.Object, env *Environment, u *unit) error {
+	if err := sameContent(obj, u.hexSHA(), u.size); err != nil {
 		return err
 	}
 	if obj.SSE != env.SSE {
@@ -461,18 +557,20 @@ func verify(obj *s3store.Object, env *Environment, lf *localFile) error {
 	return nil
 }
 
-// recordUpload writes the environment's upload into the lock entry.
+// recordUpload writes the environment's upload into the lock entry. For a
+// split migration, key is the whole file's key (the parts are its
+// .part-NNN siblings) and versionID is empty.
 func recordUpload(lockPath string, lf *localFile, env *Environment, key, versionID string, at time.Time) error {
 	err := lockfile.Update(lockPath, func(f *lockfile.File) error {
 		e, ok := f.Lookup(lf.name)
 		if !ok {
 			return fmt.Errorf("entry %s disappeared from the lock file", lf.name)
 		}
-		if e.SHA256 != lf.hexSHA() {
+		if e.SHA256 != lf.entry.SHA256 {
 			return fmt.Errorf("entry %s changed in the lock file during the upload", lf.name)
 		}
 		if u := e.Uploads[env.Name]; u != nil && u.Bucket == env.Bucket && u.Key == key &&
-			u.SHA256 == lf.hexSHA() && u.VersionID == versionID {
+			u.SHA256 == e.SHA256 && u.VersionID == versionID {
 			return nil // already recorded
 		}
 		if e.Uploads == nil {
@@ -480,7 +578,7 @@ func recordUpload(lockPath string, lf *localFile, env *Environment, key, version
 		}
 		e.Uploads[env.Name] = &lockfile.Upload{
 			Bucket: env.Bucket, Key: key, VersionID: versionID,
-			SHA256: lf.hexSHA(), Size: lf.size, UploadedAt: at,
+			SHA256: e.SHA256, Size: e.Size, UploadedAt: at,
 		}
 		return nil
 	})

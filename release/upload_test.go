@@ -499,3 +499,111 @@ func TestDownload(t *testing.T) {
 		t.Errorf("download from an environment without the object: %v", err)
 	}
 }
+
+// writeSplit replaces the fixture's file by a migration split in parts of
+// partSize bytes (as securemig gen writes them) and returns the part paths.
+func (fx *fixture) writeSplit(t *testing.T, body []byte, partSize int) []string {
+	t.Helper()
+	os.Remove(fx.file)
+	fx.body = body
+	var parts []lockfile.Part
+	var paths []string
+	for i := 0; i*partSize < len(body); i++ {
+		chunk := body[i*partSize : min((i+1)*partSize, len(body))]
+		name := strings.TrimSuffix(fileName, ".up.sql") + fmt.Sprintf(".part-%03d.up.sql", i+1)
+		p := filepath.Join(fx.dir, name)
+		if err := os.WriteFile(p, chunk, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(chunk)
+		parts = append(parts, lockfile.Part{Name: name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(chunk))})
+		paths = append(paths, p)
+	}
+	sum := sha256.Sum256(body)
+	err := lockfile.Update(fx.lock, func(f *lockfile.File) error {
+		f.Migrations[fileName] = &lockfile.Entry{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body)), Parts: parts}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+func TestUploadSplitMigration(t *testing.T) {
+	fx := newFixture(t, 10)
+	paths := fx.writeSplit(t, randomSQL(25_000, 3), 10_000)
+	for _, e := range fx.envs.List {
+		e.MaxSize = 10_000 // each part fits, the whole would not
+	}
+	o := fx.options(t, "exp,stg")
+	o.File = paths[1] // any part names the migration
+	res, err := Upload(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states(res); got != "exp=uploaded stg=uploaded" || res[0].Parts != 3 {
+		t.Fatalf("states = %s, parts %d", got, res[0].Parts)
+	}
+	for i, p := range paths {
+		want, _ := os.ReadFile(p)
+		body, _, err := fx.srv.Client().Get(t.Context(), "app-exp", DefaultPrefix+filepath.Base(p))
+		if err != nil {
+			t.Fatalf("part %d: %v", i+1, err)
+		}
+		got, _ := io.ReadAll(body)
+		body.Close()
+		if !bytes.Equal(got, want) {
+			t.Errorf("part %d differs", i+1)
+		}
+	}
+	if u := fx.lockEntry(t).Uploads["exp"]; u == nil || u.Key != DefaultPrefix+fileName || u.Size != 25_000 {
+		t.Errorf("exp upload record = %+v", u)
+	}
+
+	// The whole name works too, and a re-run skips the done environments.
+	o.File = filepath.Join(fx.dir, fileName)
+	o.Targets = fx.envs.List
+	fx.puts.Store(0)
+	res, err = Upload(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states(res); got != "exp=present stg=present prd=uploaded" {
+		t.Errorf("re-run states = %s", got)
+	}
+	if n := fx.puts.Load(); n != 3 {
+		t.Errorf("re-run wrote %d objects, want the 3 parts for prd", n)
+	}
+
+	path, err := Download(t.Context(), fx.lock, fileName, fx.envs.List[1], fx.connects, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, fx.body) {
+		t.Error("downloaded split migration differs from the parts joined")
+	}
+
+	// A lost part shows in status and fails the download.
+	if _, err := fx.srv.Backend.DeleteObject("app-stg", DefaultPrefix+filepath.Base(paths[2])); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Status(t.Context(), fx.lock, fileName, fx.envs.List, fx.connects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states(st); got != "exp=present stg=missing prd=present" {
+		t.Errorf("status = %s", got)
+	}
+	if _, err := Download(t.Context(), fx.lock, fileName, fx.envs.List[1], fx.connects, t.TempDir()); !errors.Is(err, s3store.ErrNotFound) {
+		t.Errorf("download with a lost part: %v", err)
+	}
+
+	// A tampered part on disk is refused before anything is sent.
+	if err := os.WriteFile(paths[0], []byte("tampered"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Upload(t.Context(), o); err == nil || !strings.Contains(err.Error(), "does not match its lock entry") {
+		t.Errorf("tampered part: %v", err)
+	}
+}
