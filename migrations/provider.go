@@ -496,3 +496,13 @@ func (p *Provider) setTimeouts(ctx context.Context, conn *pgx.Conn) error {
 	}
 	return nil
 }
+
+// Sources resolves the manifest in the locations and returns where each
+// listed migration is read from; migrations found nowhere are absent.
+func (p *Provider) Sources(ctx context.Context) (map[string]Source, error) {
+	res, err := resolve(ctx, p.opts.Locations, p.entries)
+	if err != nil {
+		return nil, err
+	}
+	return res.sources, nil
+}
