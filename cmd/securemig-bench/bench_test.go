@@ -121,16 +121,17 @@ const perfSample = `# Samples: 1K of event 'cpu-clock:ppp'
     20.00%  postgres   postgres           [.] CopyReadLine
      5.00%  securemig  securemig          [.] github.com/securemig/securemig/parser.(*sheet).row
      5.00%  perf       perf               [.] main
+     3.00%  tar        [kernel.kallsyms]  [k] ext4_get_group_desc
 `
 
 func TestSummarizePerf(t *testing.T) {
 	got := summarizePerf(perfSample, 2)
-	for _, want := range []string{"securemig 35.0%", "postgres 20.0%", "runtime.scanobject", "CopyReadLine"} {
+	for _, want := range []string{"securemig 35.0%", "postgres 20.0%", "other processes 8.0%", "runtime.scanobject", "CopyReadLine"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}
 	}
-	for _, unwanted := range []string{"default_idle", "parser.(*sheet).row", "perf  "} {
+	for _, unwanted := range []string{"default_idle", "parser.(*sheet).row", "perf  ", "ext4_get_group_desc"} {
 		if strings.Contains(got, unwanted) {
 			t.Errorf("summary has %q:\n%s", unwanted, got)
 		}

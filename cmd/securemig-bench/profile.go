@@ -32,7 +32,7 @@ func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 	data := filepath.Join(b.work, fmt.Sprintf("perf-%s-%s.data", strings.ReplaceAll(r.stage, " ", ""), strings.ReplaceAll(r.sample, " ", "")))
 	b.logf("profiling %s, %s (target missed) ...", r.stage, r.sample)
 	wrap := func(argv []string) []string {
-		return append([]string{perf, "record", "-q", "-a", "-g", "-F", "499", "-o", data, "--"}, argv...)
+		return append([]string{perf, "record", "-q", "-a", "-F", "999", "-o", data, "--"}, argv...)
 	}
 	if _, err := t(ctx, wrap); err != nil {
 		r.profile = "no profile: " + err.Error()
@@ -56,19 +56,29 @@ type perfEntry struct {
 	comm, dso, symbol string
 }
 
-// ignoredComms are processes left out of a profile summary: the idle task
-// and the profiler itself.
-var ignoredComms = map[string]bool{"swapper": true, "perf": true}
+// stageComms are the processes a stage runs: securemig, its children and
+// the database server. Other processes (the idle task, the profiler, other
+// work on the machine) are summed up as "other".
+var stageComms = map[string]bool{"securemig": true, "postgres": true, "pg_dump": true, "psql": true,
+	"securemig-bench": true, "bash": true}
 
 // summarizePerf turns perf report's stdio output (sorted by comm, dso,
 // symbol, without call graphs) into a per-process split and the top n
-// entries. Percentages are of all samples, idle included.
+// entries of the stage's processes. Percentages are of all samples, idle
+// included.
 func summarizePerf(report string, n int) string {
 	var entries []perfEntry
 	byComm := map[string]float64{}
+	var other float64
 	for _, l := range strings.Split(report, "\n") {
 		e, ok := parsePerfLine(l)
-		if !ok || ignoredComms[e.comm] {
+		switch {
+		case !ok:
+			continue
+		case !stageComms[e.comm]:
+			if e.comm != "swapper" {
+				other += e.pct
+			}
 			continue
 		}
 		entries = append(entries, e)
@@ -87,7 +97,7 @@ func summarizePerf(report string, n int) string {
 	for _, c := range comms {
 		fmt.Fprintf(&sb, " %s %.1f%%;", c, byComm[c])
 	}
-	sb.WriteString("\n\n")
+	fmt.Fprintf(&sb, " other processes %.1f%%\n\n", other)
 	for i, e := range entries {
 		if i == n {
 			break

@@ -150,8 +150,10 @@ func writeDocument(w io.Writer, h header, rs []result) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "## Where the time goes in missed targets")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "System-wide CPU profile (`perf record -a -g`) of one extra run of the stage, top entries by")
-		fmt.Fprintln(w, "self time (process, shared object, symbol). Idle time and unrelated processes are left out.")
+		fmt.Fprintln(w, "System-wide CPU profile (`perf record -a`) of one extra run of the stage: the share of CPU samples")
+		fmt.Fprintln(w, "per process, then the top entries by self time (process, shared object, symbol) among securemig,")
+		fmt.Fprintln(w, "its children and PostgreSQL. Percentages are of all samples on all cores, idle included; other")
+		fmt.Fprintln(w, "processes on the machine are summed up as \"other\" (PostgreSQL servers of other work cannot be told apart).")
 		for _, r := range profiled {
 			fmt.Fprintf(w, "\n### %s, %s\n\n```\n%s\n```\n", r.stage, r.sample, strings.TrimRight(r.profile, "\n"))
 		}
