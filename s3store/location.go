@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -65,6 +66,40 @@ func NormalizePrefix(p string) string {
 		p += "/"
 	}
 	return p
+}
+
+// Defaults supplies settings for a bucket that the URL leaves out (for
+// example from the environments file); ok is false when it knows none.
+type Defaults func(bucket string) (cfg Config, ok bool, err error)
+
+// OpenURL opens the location of an s3:// URL (see ParseLocationURL). Query
+// parameters win over defaults(bucket), which win over the AWS SDK's own
+// defaults; defaults may be nil. Credentials come from the SDK default chain.
+func OpenURL(ctx context.Context, u *url.URL, defaults Defaults, opts ...Option) (*Location, error) {
+	spec, err := ParseLocationURL(u)
+	if err != nil {
+		return nil, err
+	}
+	cfg := spec.Config
+	if defaults != nil {
+		d, ok, err := defaults(spec.Bucket)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cfg.Region = cmp.Or(cfg.Region, d.Region)
+			cfg.Endpoint = cmp.Or(cfg.Endpoint, d.Endpoint)
+			cfg.Profile = cmp.Or(cfg.Profile, d.Profile)
+			if !spec.PathStyleSet {
+				cfg.PathStyle = d.PathStyle
+			}
+		}
+	}
+	client, err := New(ctx, cfg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return NewLocation(client, spec.Bucket, spec.Prefix), nil
 }
 
 // Location is a migration location backed by objects under a bucket prefix.

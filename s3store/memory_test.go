@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securemig/securemig/internal/pgtest"
 	"github.com/securemig/securemig/s3store"
 	"github.com/securemig/securemig/s3store/s3test"
 )
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
 		os.Exit(serveHelper())
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m) // a real PostgreSQL for the migrate-from-S3 tests
 }
 
 // serveHelper serves an S3 test server on 127.0.0.1, prints its URL and

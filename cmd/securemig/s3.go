@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,43 +27,25 @@ func init() {
 // SDK defaults (AWS_REGION, profiles). Credentials always come from the SDK's
 // default chain.
 func openS3Location(ctx context.Context, u *url.URL) (migrations.Location, error) {
-	spec, err := s3store.ParseLocationURL(u)
-	if err != nil {
-		return nil, err
-	}
-	cfg := spec.Config
-	env, err := environmentForBucket(spec.Bucket)
-	if err != nil {
-		return nil, err
-	}
-	if env != nil {
-		ec := env.S3Config()
-		cfg.Region = cmp.Or(cfg.Region, ec.Region)
-		cfg.Endpoint = cmp.Or(cfg.Endpoint, ec.Endpoint)
-		cfg.Profile = cmp.Or(cfg.Profile, ec.Profile)
-		if !spec.PathStyleSet {
-			cfg.PathStyle = ec.PathStyle
-		}
-	}
-	client, err := s3store.New(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return s3store.NewLocation(client, spec.Bucket, spec.Prefix), nil
+	return s3store.OpenURL(ctx, u, environmentDefaults)
 }
 
-// environmentForBucket finds the configured environment using bucket. A
-// missing default environments file is not an error (deploy images may not
-// ship it); a file named by SECUREMIG_ENVIRONMENTS must exist and be valid.
-func environmentForBucket(bucket string) (*release.Environment, error) {
+// environmentDefaults returns the settings of the configured environment
+// using bucket. A missing default environments file is not an error (deploy
+// images may not ship it); a file named by SECUREMIG_ENVIRONMENTS must exist
+// and be valid.
+func environmentDefaults(bucket string) (s3store.Config, bool, error) {
 	path := release.EnvironmentsPath("")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && os.Getenv("SECUREMIG_ENVIRONMENTS") == "" {
-		return nil, nil
+		return s3store.Config{}, false, nil
 	}
 	envs, err := release.LoadEnvironments(path)
 	if err != nil {
-		return nil, fmt.Errorf("s3 location settings: %w", err)
+		return s3store.Config{}, false, fmt.Errorf("s3 location settings: %w", err)
 	}
-	env, _ := envs.ByBucket(bucket)
-	return env, nil
+	env, ok := envs.ByBucket(bucket)
+	if !ok {
+		return s3store.Config{}, false, nil
+	}
+	return env.S3Config(), true, nil
 }
