@@ -96,8 +96,9 @@ type UploadOptions struct {
 	Confirm func(results []Result) (bool, error)
 	// Log receives one plain line per step (nil discards).
 	Log io.Writer
-	// Progress, when set, receives bytes stored so far for an environment.
-	Progress func(env string, done, total int64)
+	// Progress, when set, receives the bytes stored so far of each object
+	// ("ENV NAME"); it may be called from several goroutines.
+	Progress func(object string, done, total int64)
 	// ToolVersion and Commit are recorded in object metadata.
 	ToolVersion, Commit string
 	// Now is the clock for upload times (time.Now when nil).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -35,10 +36,10 @@ func lockFlag() cli.Flag {
 	}
 }
 
-func envSelectFlags(required bool) []cli.Flag {
+func envSelectFlags(defaultAll bool) []cli.Flag {
 	usage := "comma-separated exact environment names, e.g. exp,stg,prd"
 	allUsage := "every environment in the environments file"
-	if !required {
+	if defaultAll {
 		allUsage += " (the default when --env is not given)"
 	}
 	return []cli.Flag{
@@ -63,7 +64,8 @@ func uploadCommand() *cli.Command {
 		Usage:     "upload a secure migration's production file to every chosen environment's bucket",
 		ArgsUsage: "FILE",
 		Description: "Uploads FILE (tmp/secure/<version>_<name>.up.sql, mode 0600) to the bucket of each environment\n" +
-			"chosen with --env or --all. Flags go before FILE.\n\n" +
+			"chosen with --env or --all. Flags go before FILE. A migration generated split into parts\n" +
+			"(<version>_<name>.part-NNN.up.sql) is uploaded as its parts; FILE may name the whole or any part.\n\n" +
 			"Preflight first, for every target, before anything is written: the file name is a secure\n" +
 			"migration, its SHA-256 and size match its lock entry, credentials resolve (AWS SDK default chain:\n" +
 			"AWS_* variables, profiles, SSO, roles; nothing is printed), the bucket is reachable, the file is\n" +
@@ -80,7 +82,7 @@ func uploadCommand() *cli.Command {
 			"Exit codes: 0 every chosen environment holds the file (or --dry-run found nothing wrong);\n" +
 			"1 usage, configuration, local file or lock error, or not confirmed; 2 preflight refused\n" +
 			"(nothing uploaded); 3 upload incomplete (see the summary, re-run to complete).",
-		Flags: append(envSelectFlags(true),
+		Flags: append(envSelectFlags(false),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation on a terminal"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "run the preflight only and print what would be uploaded"},
 			environmentsFlag(),
@@ -131,9 +133,21 @@ func runUpload(c *cli.Context) error {
 	}
 }
 
-// progressPrinter redraws one line per environment on a terminal.
-func progressPrinter(w io.Writer) func(env string, done, total int64) {
-	return func(env string, done, total int64) {
+// progressPrinter redraws one progress line per object on a terminal. Parts
+// finish concurrently, so it serialises writes and never goes backwards.
+func progressPrinter(w io.Writer) func(object string, done, total int64) {
+	var (
+		mu      sync.Mutex
+		current string
+		shown   int64
+	)
+	return func(object string, done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if object == current && done <= shown {
+			return
+		}
+		current, shown = object, done
 		pct := 100.0
 		if total > 0 {
 			pct = float64(done) * 100 / float64(total)
@@ -142,7 +156,7 @@ func progressPrinter(w io.Writer) func(env string, done, total int64) {
 		if done >= total {
 			end = "\n"
 		}
-		fmt.Fprintf(w, "\r  %s: %5.1f%% of %.1f MiB%s", env, pct, float64(total)/(1<<20), end)
+		fmt.Fprintf(w, "\r  %s: %5.1f%% of %.1f MiB%s", object, pct, float64(total)/(1<<20), end)
 	}
 }
 
@@ -207,7 +221,7 @@ func uploadStatusCommand() *cli.Command {
 			"metadata; 'securemig download' checks the bytes themselves.\n\n" +
 			"Exit codes: 0 every environment holds the locked file; 1 usage, configuration or lock error;\n" +
 			"2 some environment is missing the file, holds other bytes or could not be checked.",
-		Flags: append(envSelectFlags(false), environmentsFlag(), lockFlag()),
+		Flags: append(envSelectFlags(true), environmentsFlag(), lockFlag()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return withExitCode(1, errors.New("upload status: give exactly one NAME"))
