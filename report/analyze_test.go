@@ -98,6 +98,13 @@ func TestChecksFire(t *testing.T) {
 			map[string]Status{"completeness.zip3": StatusFail}, nil},
 		{"zero price", func(t *testing.T, cur, _ *Dataset) { mustSet(t, cur, intKey, 0) },
 			map[string]Status{"anomaly.nonpositive": StatusWarning}, map[string]int{"anomaly.nonpositive": 1}},
+		{"zero linehaul price of the 0–250 mile range is a template pattern", func(t *testing.T, cur, _ *Dataset) {
+			k := lhKey
+			k.MilesLower, k.MilesUpper = 0, 250
+			mustSet(t, cur, k, 0)
+		}, map[string]Status{"anomaly.outlier": StatusWarning}, nil},
+		{"zero linehaul price elsewhere", func(t *testing.T, cur, _ *Dataset) { mustSet(t, cur, lhKey, 0) },
+			map[string]Status{"anomaly.nonpositive": StatusWarning, "anomaly.outlier": StatusWarning}, nil},
 		{"negative price", func(t *testing.T, cur, _ *Dataset) {
 			mustSet(t, cur, Key{Table: DomAccessorial, Service: "DCRT", Area: "2"}, -5)
 		},

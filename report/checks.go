@@ -358,16 +358,22 @@ func (a *analysis) checkZip3s() Check {
 
 func (a *analysis) checkNonPositive() Check {
 	b := a.newCheck("anomaly.nonpositive", "anomaly", "No zero or negative prices",
-		"Negative prices fail; zero prices (allowed by some tables) are flagged for a look.")
+		"Negative prices fail; zero prices are flagged for a look, except 2a linehaul prices of the 0–250 mile range, where the template itself has zeros (they show in the statistics).")
 	for _, p := range a.prices {
 		switch {
 		case p.Value < 0:
 			b.add(a.priceFinding(SeverityFail, p, true, "negative price"))
-		case p.Value == 0:
+		case p.Value == 0 && !zeroExpected(p.Key):
 			b.add(a.priceFinding(SeverityWarning, p, true, "zero price"))
 		}
 	}
 	return b.done()
+}
+
+// zeroExpected tells whether a zero price is a known pattern of the
+// template: the first mileage range (0–250 miles) of 2a.
+func zeroExpected(k Key) bool {
+	return k.Table == Linehaul && k.MilesLower == 0
 }
 
 func (a *analysis) checkPeakBelowNonPeak() Check {
