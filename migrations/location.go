@@ -93,8 +93,9 @@ func openFileURL(_ context.Context, u *url.URL) (Location, error) {
 
 func (l fileLocation) String() string { return "file://" + filepath.ToSlash(l.dir) }
 
-// List returns the names of the regular files in the directory, sorted. A
-// directory that does not exist holds no files.
+// List returns the names of the regular files in the directory (symbolic
+// links to regular files included), sorted. A directory that does not exist
+// holds no files.
 func (l fileLocation) List(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -108,7 +109,12 @@ func (l fileLocation) List(ctx context.Context) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if e.Type().IsRegular() {
+		regular := e.Type().IsRegular()
+		if e.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(filepath.Join(l.dir, e.Name()))
+			regular = err == nil && st.Mode().IsRegular()
+		}
+		if regular {
 			names = append(names, e.Name())
 		}
 	}

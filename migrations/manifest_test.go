@@ -117,6 +117,12 @@ func TestFileLocation(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink(filepath.Join(dir, "20261121000000_a.up.sql"), filepath.Join(dir, "20261122000000_link.up.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "sub"), filepath.Join(dir, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
 	loc, err := OpenLocation(ctx, "file://"+dir)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +134,7 @@ func TestFileLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(names, []string{"20261121000000_a.up.sql"}) {
+	if !reflect.DeepEqual(names, []string{"20261121000000_a.up.sql", "20261122000000_link.up.sql"}) {
 		t.Fatalf("List = %v", names)
 	}
 	rc, err := loc.Open(ctx, names[0])
