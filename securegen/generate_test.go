@@ -195,49 +195,55 @@ func TestIdenticalInputsGiveIdenticalBytes(t *testing.T) {
 	}
 }
 
-func TestRefusesTrackedOrUnignoredPaths(t *testing.T) {
+func TestRefusesUnignoredOutDir(t *testing.T) {
 	ctx := context.Background()
 	dsn := contractDB(t)
+	ws := newWorkspace(t)
+	o := ws.options(dsn, "SAMPLE")
+	o.OutDir = filepath.Join(ws.root, "secure-out")
+	manifestBefore, _ := os.ReadFile(ws.manifest)
+	_, err := Generate(ctx, o)
+	if err == nil || !strings.Contains(err.Error(), "git does not ignore") {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+	after, _ := os.ReadFile(ws.manifest)
+	if !bytes.Equal(manifestBefore, after) {
+		t.Error("manifest changed")
+	}
+	for _, dir := range []string{o.OutDir, ws.phDir} {
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("%s has %d files", dir, len(ents))
+		}
+	}
+}
+
+func TestCheckIgnored(t *testing.T) {
+	ctx := context.Background()
+	ws := newWorkspace(t)
+	tracked := filepath.Join(ws.root, "tmp", "secure", "20261121140000_x.up.sql")
+	os.MkdirAll(filepath.Dir(tracked), 0o700)
+	os.WriteFile(tracked, []byte("-- tracked\n"), 0o600)
+	gitRun(t, ws.root, "add", "-f", tracked)
 	tests := []struct {
-		name  string
-		setup func(ws *workspace) string // returns the out dir
+		name, path, wantErr string
 	}{
-		{"not ignored", func(ws *workspace) string { return filepath.Join(ws.root, "secure-out") }},
-		{"tracked despite ignore", func(ws *workspace) string {
-			dir := filepath.Join(ws.root, "tmp", "secure")
-			os.MkdirAll(dir, 0o700)
-			name := "20261121140000_import_pricing_data_sample.up.sql"
-			os.WriteFile(filepath.Join(dir, name), []byte("-- tracked\n"), 0o600)
-			gitRun(t, ws.root, "add", "-f", filepath.Join("tmp", "secure", name))
-			return dir
-		}},
+		{"ignored", filepath.Join(ws.root, "tmp", "secure", "20261121150000_x.up.sql"), ""},
+		{"ignored, directory not yet created", filepath.Join(ws.root, "tmp", "new", "a.up.sql"), ""},
+		{"tracked despite the ignore rule", tracked, "git tracks that path"},
+		{"not ignored", filepath.Join(ws.root, "migrations", "secure", "a.up.sql"), "git does not ignore"},
+		{"outside any repository", filepath.Join(t.TempDir(), "a.up.sql"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ws := newWorkspace(t)
-			o := ws.options(dsn, "SAMPLE")
-			o.OutDir = tt.setup(ws)
-			if tt.name == "tracked despite ignore" {
-				// Force the tracked name: chooseVersion would skip it.
-				o.Now = nil
-				o.Version = ""
+			err := CheckIgnored(ctx, tt.path)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
 			}
-			manifestBefore, _ := os.ReadFile(ws.manifest)
-			_, err := Generate(ctx, o)
-			if tt.name == "tracked despite ignore" {
-				// The version bump avoids the tracked file's name; check
-				// the refusal directly instead.
-				err = CheckIgnored(ctx, filepath.Join(o.OutDir, "20261121140000_import_pricing_data_sample.up.sql"))
-			}
-			if err == nil || !strings.Contains(err.Error(), "refusing") {
-				t.Fatalf("got %v, want a refusal", err)
-			}
-			after, _ := os.ReadFile(ws.manifest)
-			if !bytes.Equal(manifestBefore, after) {
-				t.Error("manifest changed")
-			}
-			if ents, _ := os.ReadDir(ws.phDir); len(ents) != 0 {
-				t.Errorf("placeholder dir has %d files", len(ents))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want %q", err, tt.wantErr)
 			}
 		})
 	}
@@ -373,7 +379,9 @@ func TestDownRemovesExactlyTheContractAndGuardStopsReapply(t *testing.T) {
 		t.Fatalf("applying the production file: %v", err)
 	}
 	var n int
-	conn.QueryRow(ctx, "SELECT count(*) FROM re_intl_prices").Scan(&n)
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM public.re_intl_prices").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 2*46364 {
 		t.Errorf("re_intl_prices has %d rows after applying, want %d", n, 2*46364)
 	}
@@ -467,7 +475,9 @@ func TestSplitPartsApplyAsOneVersion(t *testing.T) {
 		t.Fatal("broken last part applied")
 	}
 	var n int
-	conn.QueryRow(ctx, "SELECT count(*) FROM re_contracts").Scan(&n)
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM public.re_contracts").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("%d contracts left after a failed split application", n)
 	}
