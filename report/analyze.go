@@ -64,11 +64,13 @@ func (o Options) withDefaults() Options {
 
 // analysis holds the state shared by the checks of one report.
 type analysis struct {
-	cur, prev *Dataset
-	opts      Options
-	kinds     map[string]AreaKind
-	prices    []Price // cur prices sorted by key
-	values    map[Key]int64
+	cur, prev  *Dataset
+	opts       Options
+	kinds      map[string]AreaKind
+	prices     []Price // cur prices sorted by key
+	values     map[Key]int64
+	prevSorted []Price       // prev prices sorted by key (nil without prev)
+	prevValues map[Key]int64 // prev prices by key
 }
 
 // Analyze builds the report of cur, diffed against prev when prev is not
@@ -79,6 +81,13 @@ func Analyze(cur, prev *Dataset, opts Options) *Report {
 	a.values = make(map[Key]int64, len(a.prices))
 	for _, p := range a.prices {
 		a.values[p.Key] = p.Value
+	}
+	if prev != nil {
+		a.prevSorted = sortedPrices(prev.Prices)
+		a.prevValues = make(map[Key]int64, len(a.prevSorted))
+		for _, p := range a.prevSorted {
+			a.prevValues[p.Key] = p.Value
+		}
 	}
 	r := &Report{
 		SchemaVersion: SchemaVersion,

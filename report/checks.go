@@ -460,10 +460,7 @@ func (a *analysis) checkUnchanged() Check {
 	if a.prev == nil {
 		return b.skip("no contract to compare to")
 	}
-	prev := make(map[Key]int64, len(a.prev.Prices))
-	for _, p := range a.prev.Prices {
-		prev[p.Key] = p.Value
-	}
+	prev := a.prevValues
 	forGroups(a.prices, func(group []Price) {
 		var same []Price
 		common := 0

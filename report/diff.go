@@ -17,15 +17,11 @@ func pctChange(old, cur int64) *float64 {
 
 // diff compares the current contract's prices with the base contract's.
 func (a *analysis) diff() *Diff {
-	prevSorted := sortedPrices(a.prev.Prices)
 	prevKinds := a.prev.areaKinds()
 	d := &Diff{BaseContract: a.prev.Code, ListLimit: a.opts.ListLimit,
 		AddedKeys: []PriceRef{}, RemovedKeys: []PriceRef{}, ChangedKeys: []Change{}, TopMovers: []Change{}, Groups: []DiffGroup{}}
-	prev := make(map[Key]int64, len(prevSorted))
-	for _, p := range prevSorted {
-		prev[p.Key] = p.Value
-	}
-	var all []Change
+	prev := a.prevValues
+	var all []moved
 	var allPct []*float64
 	groups := make(map[[2]string]*DiffGroup)
 	var order [][2]string
@@ -57,13 +53,13 @@ func (a *analysis) diff() *Diff {
 		default:
 			d.Changed++
 			g.Changed++
-			c := a.change(p, old)
-			all = append(all, c)
-			allPct = append(allPct, c.Pct)
-			groupPcts[g] = append(groupPcts[g], c.Pct)
+			m := moved{p: p, old: old, pct: pctChange(old, p.Value)}
+			all = append(all, m)
+			allPct = append(allPct, m.pct)
+			groupPcts[g] = append(groupPcts[g], m.pct)
 		}
 	}
-	for _, p := range prevSorted {
+	for _, p := range a.prevSorted {
 		if _, ok := a.values[p.Key]; ok {
 			continue
 		}
@@ -75,7 +71,9 @@ func (a *analysis) diff() *Diff {
 			d.RemovedKeys = append(d.RemovedKeys, r)
 		}
 	}
-	d.ChangedKeys = append(d.ChangedKeys, all[:min(len(all), a.opts.ListLimit)]...)
+	for _, m := range all[:min(len(all), a.opts.ListLimit)] {
+		d.ChangedKeys = append(d.ChangedKeys, a.change(m))
+	}
 	d.Histogram = histogram(allPct)
 	slices.SortFunc(order, func(x, y [2]string) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
 	for _, g := range order {
@@ -84,17 +82,26 @@ func (a *analysis) diff() *Diff {
 		dg.MedianPct = medianPct(groupPcts[dg])
 		d.Groups = append(d.Groups, *dg)
 	}
-	d.TopMovers = append(d.TopMovers, topMovers(all, a.opts.TopMovers)...)
+	for _, m := range topMovers(all, a.opts.TopMovers) {
+		d.TopMovers = append(d.TopMovers, a.change(m))
+	}
 	return d
 }
 
+// moved is a changed price before it is described for the report.
+type moved struct {
+	p   Price
+	old int64
+	pct *float64
+}
+
 // change describes a changed price.
-func (a *analysis) change(p Price, old int64) Change {
-	u := p.Table.Unit()
+func (a *analysis) change(m moved) Change {
+	p, u := m.p, m.p.Table.Unit()
 	return Change{
 		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(), Unit: u,
-		Old: old, New: p.Value, OldDisplay: FormatValue(old, u), NewDisplay: FormatValue(p.Value, u),
-		Pct: pctChange(old, p.Value), Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
+		Old: m.old, New: p.Value, OldDisplay: FormatValue(m.old, u), NewDisplay: FormatValue(p.Value, u),
+		Pct: m.pct, Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
 	}
 }
 
@@ -116,14 +123,19 @@ func medianPct(pcts []*float64) *float64 {
 
 // topMovers returns the n changes with the largest absolute % change
 // (changes from zero first), ties in key order.
-func topMovers(all []Change, n int) []Change {
-	s := slices.Clone(all)
-	mag := func(c Change) float64 {
-		if c.Pct == nil {
-			return math.Inf(1)
+func topMovers(all []moved, n int) []moved {
+	mag := make([]float64, len(all))
+	idx := make([]int, len(all))
+	for i, m := range all {
+		idx[i], mag[i] = i, math.Inf(1)
+		if m.pct != nil {
+			mag[i] = math.Abs(*m.pct)
 		}
-		return math.Abs(*c.Pct)
 	}
-	slices.SortStableFunc(s, func(x, y Change) int { return cmp.Compare(mag(y), mag(x)) })
-	return s[:min(len(s), n)]
+	slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(mag[y], mag[x]) })
+	out := make([]moved, 0, min(len(all), n))
+	for _, i := range idx[:min(len(idx), n)] {
+		out = append(out, all[i])
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -80,5 +82,42 @@ func TestHTMLEscapesText(t *testing.T) {
 	svg := string(histogramSVG(`<b>&`, ChangeBins, 300))
 	if strings.Contains(svg, "<b>") || !strings.Contains(svg, "&lt;b&gt;&amp;") {
 		t.Errorf("SVG title not escaped: %s", svg[:200])
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	r := Analyze(fixture("A"), nil, Options{})
+	dir := filepath.Join(t.TempDir(), "reports")
+	for _, name := range []string{"A.html", "A.md", "A.json"} {
+		path := filepath.Join(dir, name)
+		f, ok := FormatOf(path)
+		if !ok {
+			t.Fatalf("FormatOf(%s) failed", name)
+		}
+		if err := r.WriteFile(path, f); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", name, fi.Mode().Perm())
+		}
+		if data, _ := os.ReadFile(path); string(data) != renderReport(t, r, f) {
+			t.Errorf("%s: content differs from the rendered report", name)
+		}
+	}
+	if di, err := os.Stat(dir); err != nil || di.Mode().Perm() != 0o700 {
+		t.Errorf("report directory: %v, %v", di.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("directory holds %d entries, want the 3 reports only", len(entries))
+	}
+	if _, ok := FormatOf("report.pdf"); ok {
+		t.Error("FormatOf(report.pdf) succeeded")
+	}
+	if err := r.WriteFile(filepath.Join(dir, "A.md", "x.md"), FormatMarkdown); err == nil {
+		t.Error("writing below a file succeeded")
 	}
 }
