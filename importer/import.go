@@ -150,6 +150,10 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 		}
 		sum.Replaced = true
 	}
+	fast, err := skipRowFKChecks(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	if err := copyStaging(ctx, tx, &res.Records, sum.Counts); err != nil {
 		return nil, err
 	}
@@ -159,6 +163,15 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 			return nil, err
 		}
 		sum.Counts[t] = n
+	}
+	if fast {
+		problems, err := verifyForeignKeys(ctx, tx, p.contractID)
+		if err != nil {
+			return nil, err
+		}
+		if len(problems) > 0 {
+			return nil, &ProblemsError{Problems: problems}
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("import: commit: %w", err)
@@ -170,14 +183,17 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 // duplicate natural keys (equal ids).
 func (p *plan) validate() {
 	for _, t := range ContractTables {
-		seen := map[[16]byte]source{}
+		seen := map[[16]byte]int32{} // id → 1-based row number
+		n := int32(0)
 		gens[t](p, func(src source, row []any) bool {
+			n++
 			id := row[0].([16]byte)
 			if first, dup := seen[id]; dup {
-				p.problem(src, "duplicate %s row: same natural key as %s", t, first)
+				firstSrc, _ := p.rowSource(t, int(first))
+				p.problem(src, "duplicate %s row: same natural key as %s", t, firstSrc)
 				return true
 			}
-			seen[id] = src
+			seen[id] = n
 			return true
 		})
 	}
@@ -185,7 +201,8 @@ func (p *plan) validate() {
 
 // loadServices returns the re_services code → id lookup.
 func loadServices(ctx context.Context, tx pgx.Tx) (map[string][16]byte, error) {
-	rows, err := tx.Query(ctx, `SELECT code, id FROM re_services`)
+	// FOR KEY SHARE keeps the services from being deleted until commit.
+	rows, err := tx.Query(ctx, `SELECT code, id FROM re_services FOR KEY SHARE`)
 	if err != nil {
 		return nil, fmt.Errorf("import: reading re_services: %w", err)
 	}
