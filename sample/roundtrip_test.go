@@ -16,12 +16,13 @@ import (
 // and checks that every record equals what was generated, cell for cell:
 // source cell, codes, names, converted amounts and displayed texts.
 func TestRoundTrip(t *testing.T) {
-	tests := []Options{{Seed: 1}, {Seed: 20261121}}
+	tests := []Options{{Seed: 1}}
 	if !testing.Short() {
-		tests = append(tests, Options{Seed: 3, Scale: 4})
+		tests = append(tests, Options{Seed: 20261121}, Options{Seed: 3, Scale: 4})
 	}
 	for _, opts := range tests {
 		t.Run(fmt.Sprintf("seed=%d/scale=%d", opts.Seed, max(opts.Scale, 1)), func(t *testing.T) {
+			t.Parallel()
 			m := buildT(t, opts)
 			path := filepath.Join(t.TempDir(), "sample.xlsx")
 			f, err := os.Create(path)

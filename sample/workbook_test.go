@@ -33,6 +33,7 @@ func writeSample(t *testing.T, m *Model) string {
 }
 
 func TestWorkbookLayout(t *testing.T) {
+	t.Parallel()
 	m := buildT(t, Options{Seed: 2})
 	f, err := excelize.OpenFile(writeSample(t, m))
 	if err != nil {
@@ -223,6 +224,7 @@ func expectedDisplays(m *Model) []displayCheck {
 // LibreOffice (when installed) and compares what it displays with the model.
 // Without LibreOffice it reads the displayed texts with excelize instead.
 func TestWorkbookOpensInLibreOffice(t *testing.T) {
+	t.Parallel()
 	m := buildT(t, Options{Seed: 4})
 	path := writeSample(t, m)
 	var grids map[string][][]string
