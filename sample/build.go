@@ -414,7 +414,6 @@ func (b *builder) pairPrice(origin, dest string) [2][2]int64 {
 var pinnedPairs = map[string]map[[2]string][2][2]int64{
 	SheetOconusToOconus: {{"AR", "AR"}: {{1035, 1689}, {1221, 1993}}},
 	SheetConusToOconus:  {{"US11", "AR"}: {{1528, 4394}, {1751, 5035}}},
-	SheetOconusToConus:  {{"AR", "US11"}: {{1528, 4394}, {1751, 5035}}},
 	SheetNonStandard:    {{"NSRA1", "NSRA1"}: {{1528, 1689}, {1711, 1892}}},
 }
 
@@ -442,7 +441,19 @@ func (b *builder) intlPairs() {
 	m := b.m
 	m.OconusToOconus = b.pairs(SheetOconusToOconus, m.OconusAreas, m.OconusAreas, rowIntl, "")
 	m.ConusToOconus = b.pairs(SheetConusToOconus, m.DomesticAreas, m.OconusAreas, rowIntl, "")
+	// 3c mirrors 3b: OCONUS → CONUS costs what CONUS → OCONUS does, as in
+	// real templates (the workbook writes these cells as formulas into 3b).
 	m.OconusToConus = b.pairs(SheetOconusToConus, m.OconusAreas, m.DomesticAreas, rowIntl, "")
+	for i := range m.OconusToConus {
+		m.OconusToConus[i].Cents = m.ConusToOconus[mirrorIndex(i, len(m.OconusAreas), len(m.DomesticAreas))].Cents
+	}
+}
+
+// mirrorIndex maps the index of 3c pair (o, d), origin-major over nO OCONUS
+// and nD domestic areas, to the index of 3b pair (d, o).
+func mirrorIndex(i, nO, nD int) int {
+	o, d := i/nD, i%nD
+	return d*nO + o
 }
 
 // otherIntl builds 3d: OCONUS, then domestic, then NSRA codes.

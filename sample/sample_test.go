@@ -329,6 +329,14 @@ func TestSpecExamples(t *testing.T) {
 	if r := m.OconusToOconus[indexOfPair(m.OconusToOconus, "AR", "AR")]; r.Cents != [2][2]int64{{1035, 1689}, {1221, 1993}} {
 		t.Errorf("3a AR→AR prices %v", r.Cents)
 	}
+	if r := m.OconusToConus[indexOfPair(m.OconusToConus, "AR", "US11")]; r.Cents[NonPeak] != [2]int64{1528, 4394} {
+		t.Errorf("3c AR→US11 prices %v", r.Cents)
+	}
+	for _, r := range m.OconusToConus {
+		if mirror := m.ConusToOconus[indexOfPair(m.ConusToOconus, r.Dest, r.Origin)]; mirror.Cents != r.Cents {
+			t.Fatalf("3c %s→%s does not mirror 3b", r.Origin, r.Dest)
+		}
+	}
 }
 
 func indexOfArea(m *Model, n int) int {

@@ -79,9 +79,9 @@ func (m *Model) WriteWorkbook(ctx context.Context, w io.Writer) error {
 		SheetDomesticLinehaul:   m.writeLinehaul,
 		SheetServiceAreaPrices:  m.writeServiceAreaPrices,
 		SheetOtherDomestic:      m.writeOtherDomestic,
-		SheetOconusToOconus:     m.writeIntl(intlHeaders3a, m.OconusToOconus),
-		SheetConusToOconus:      m.writeIntl(intlHeaders3b, m.ConusToOconus),
-		SheetOconusToConus:      m.writeIntl(intlHeaders3c, m.OconusToConus),
+		SheetOconusToOconus:     m.writeIntl(intlHeaders3a, m.OconusToOconus, nil),
+		SheetConusToOconus:      m.writeIntl(intlHeaders3b, m.ConusToOconus, nil),
+		SheetOconusToConus:      m.writeIntl(intlHeaders3c, m.OconusToConus, m.mirrorFormula),
 		SheetOtherIntl:          m.writeOtherIntl,
 		SheetNonStandard:        m.writeNonStandard,
 		SheetManagement:         m.writeManagement,
@@ -472,7 +472,16 @@ const (
 	ubHeader  = "UB Price (except SIT) (per cwt)"
 )
 
-func (m *Model) writeIntl(headers [4]string, rows []IntlPriceRow) func(*sheetWriter) error {
+// mirrorFormula returns the 3b cell a 3c price mirrors, as a formula.
+func (m *Model) mirrorFormula(i, col int) string {
+	src := m.ConusToOconus[mirrorIndex(i, len(m.OconusAreas), len(m.DomesticAreas))]
+	name, _ := excelize.ColumnNumberToName(col)
+	return "'" + SheetConusToOconus + "'!" + name + strconv.Itoa(src.Row)
+}
+
+// writeIntl writes 3a, 3b or 3c. With formula, price cells are formulas
+// (formula(row index, column)) with the model's value cached.
+func (m *Model) writeIntl(headers [4]string, rows []IntlPriceRow, formula func(i, col int) string) func(*sheetWriter) error {
 	return func(s *sheetWriter) error {
 		hdr := newRow(8).set(7, s.header(SeasonNames[NonPeak])).set(10, s.header(SeasonNames[Peak]))
 		for i, h := range headers {
@@ -493,8 +502,17 @@ func (m *Model) writeIntl(headers [4]string, rows []IntlPriceRow) func(*sheetWri
 				return err
 			}
 		}
-		for _, p := range rows {
-			if err := s.put(s.pairRow(p, 7)); err != nil {
+		for i, p := range rows {
+			r := s.pairRow(p, 7)
+			if formula != nil {
+				for se := range 2 {
+					for k := range 2 {
+						c := 7 + 3*se + k
+						r.set(c, excelize.Cell{StyleID: s.st.dollar2, Formula: formula(i, c), Value: float64(p.Cents[se][k]) / 100})
+					}
+				}
+			}
+			if err := s.put(r); err != nil {
 				return err
 			}
 		}

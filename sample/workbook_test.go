@@ -125,6 +125,20 @@ func TestWorkbookLayout(t *testing.T) {
 	if len(merged) != 4 || merged[0].GetStartAxis() != "C8" || merged[0].GetEndAxis() != "C9" {
 		t.Errorf("3a merged header cells: %d ranges", len(merged))
 	}
+	// 3c prices are formulas into 3b, with the mirrored value cached.
+	ar := indexOfPair(m.OconusToConus, "AR", "US11")
+	ref3c := "H" + strconv.Itoa(m.OconusToConus[ar].Row)
+	formula, err := f.GetCellFormula(SheetOconusToConus, ref3c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := m.ConusToOconus[indexOfPair(m.ConusToOconus, "US11", "AR")]
+	if want := "'" + SheetConusToOconus + "'!H" + strconv.Itoa(src.Row); formula != want {
+		t.Errorf("3c %s formula %q, want %q", ref3c, formula, want)
+	}
+	if got, _ := f.GetCellValue(SheetOconusToConus, ref3c); got != "$43.94" {
+		t.Errorf("3c %s cached value shows %q, want $43.94", ref3c, got)
+	}
 	// Year block 1 of 2a is the escalated copy of block 0.
 	l := m.Linehaul[0]
 	ref, _ := excelize.CoordinatesToCellName(linehaulCol(1, 1, 2, 9), l.Row)
