@@ -7,6 +7,7 @@ import (
 	"iter"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -325,13 +326,17 @@ func (p *plan) rowSource(table string, line int) (source, bool) {
 }
 
 // redact returns err without the row values a PostgreSQL error may carry
-// (its Detail and Where), keeping the code, constraint and column.
+// (its Detail, its Where, and the Message of data exceptions, class 22),
+// keeping the code, constraint and column.
 func redact(err error) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err
 	}
 	msg := "SQLSTATE " + pgErr.Code
+	if !strings.HasPrefix(pgErr.Code, "22") { // only data exceptions quote values
+		msg = pgErr.Message + ", " + msg
+	}
 	if pgErr.ConstraintName != "" {
 		msg += ", constraint " + pgErr.ConstraintName
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/securemig/securemig/internal/pgtest"
 )
@@ -303,6 +304,26 @@ func TestInvalidContractCode(t *testing.T) {
 	for _, code := range []string{"A", "abc-DEF_123"} {
 		if !ValidContractCode(code) {
 			t.Errorf("%q rejected", code)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&pgconn.PgError{Code: "22P02", Message: `invalid input syntax for type integer: "12.5"`,
+			Where: `COPY re_x, line 7, column price_cents: "12.5"`, ColumnName: "price_cents"},
+			"rejected by the database (SQLSTATE 22P02, column price_cents, line 7)"},
+		{&pgconn.PgError{Code: "23505", Message: `duplicate key value violates unique constraint "k"`,
+			Detail: "Key (id)=(1) already exists.", ConstraintName: "k"},
+			`rejected by the database (duplicate key value violates unique constraint "k", SQLSTATE 23505, constraint k)`},
+		{errors.New("plain"), "plain"},
+	}
+	for _, tc := range tests {
+		if got := redact(tc.err).Error(); got != tc.want {
+			t.Errorf("redact = %q, want %q", got, tc.want)
 		}
 	}
 }
