@@ -149,12 +149,11 @@ func Generate(ctx context.Context, opts Options) (*Result, error) {
 
 // plan is what both modes share once the data source is known.
 type plan struct {
-	opts     Options
-	res      *Result
-	created  []string // files to remove on failure
-	header   Header
-	guard    string
-	bodyFrom int64 // offset of the dump body in the production file
+	opts    Options
+	res     *Result
+	created []string // files to remove on failure
+	header  Header
+	guard   string
 }
 
 func (p *plan) fail(err error) (*Result, error) {
@@ -238,6 +237,7 @@ func generatedAt(version string) time.Time {
 }
 
 func generateContract(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
 	conn, err := pgx.Connect(ctx, o.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the local database: %w", err)
@@ -293,7 +293,7 @@ func generateContract(ctx context.Context, o Options) (*Result, error) {
 	}
 	p.res.Tables = p.header.Tables
 	p.guard = guardSQL(o.ContractCode, p.res.FileName)
-	fmt.Fprintf(o.Log, "dumping contract %s (%d tables) with %s\n", o.ContractCode, len(tables), prog)
+	fmt.Fprintf(o.Log, "dumping contract %s (%d tables) with %s (prepared in %s)\n", o.ContractCode, len(tables), prog, since(start))
 	err = p.writeProduction(func(w io.Writer) error {
 		sc, err := openScope(ctx, conn, tables, contractID)
 		if err != nil {
@@ -379,39 +379,64 @@ WHERE contract_code = $1 AND status = 'imported' ORDER BY started_at DESC LIMIT 
 }
 
 // writeProduction writes header, guard and the body produced by body
-// (through the \restrict filter) to the production file, then checks the
-// dumped row counts against the header's.
+// (through the \restrict filter) to the production file and, at the same
+// time, the scrubbed body to the placeholder (a goroutine scrubs a copy of
+// the stream, so the placeholder costs no second pass). Then it checks the
+// dumped row counts against the header's and moves both files into place.
 func (p *plan) writeProduction(body func(w io.Writer) error) error {
 	o := p.opts
+	start := time.Now()
 	limit := int64(0)
 	if o.Split {
 		limit = o.SizeLimit
 	}
-	s, err := newSink(o.OutDir, p.res.FileName, limit)
+	prod, err := newSink(o.OutDir, p.res.FileName, limit)
 	if err != nil {
 		return err
 	}
-	prefix := p.header.Format() + p.guard
-	if _, err := io.WriteString(s, prefix); err != nil {
-		s.cleanup()
+	ph, err := newSink(o.PlaceholderDir, p.res.FileName, 0)
+	if err != nil {
+		prod.cleanup()
 		return err
 	}
-	p.bodyFrom = int64(len(prefix))
-	f := newBodyFilter(s)
-	if err := body(f); err != nil {
-		s.cleanup()
+	cleanup := func(err error) error {
+		prod.cleanup()
+		ph.cleanup()
 		return err
 	}
-	if err := f.close(); err != nil {
-		s.cleanup()
-		return err
+	phHeader := p.header
+	phHeader.Kind = KindPlaceholder
+	if _, err := io.WriteString(prod, p.header.Format()+p.guard); err != nil {
+		return cleanup(err)
+	}
+	if _, err := io.WriteString(ph, phHeader.Format()+p.guard); err != nil {
+		return cleanup(err)
+	}
+	pipe := newChunkPipe(64)
+	scrubbed := make(chan error, 1)
+	go func() {
+		_, err := Scrub(pipe, ph)
+		pipe.closeRead()
+		scrubbed <- err
+	}()
+	f := newBodyFilter(io.MultiWriter(prod, pipe))
+	err = body(f)
+	if err == nil {
+		err = f.close()
+	}
+	pipe.closeWrite()
+	if scrubErr := <-scrubbed; scrubErr != nil {
+		return cleanup(fmt.Errorf("writing the placeholder: %w", scrubErr))
+	}
+	if err != nil {
+		return cleanup(err)
 	}
 	if err := checkCounts(p.header.Tables, f); err != nil {
-		s.cleanup()
-		return err
+		return cleanup(err)
 	}
-	w, err := s.commit()
+	w, err := prod.commit()
 	if err != nil {
+		ph.cleanup()
 		return err
 	}
 	p.created = append(p.created, w.Paths...)
@@ -420,7 +445,16 @@ func (p *plan) writeProduction(body func(w io.Writer) error) error {
 		p.res.Production = w.Paths[0]
 	}
 	p.res.OverLimit = !o.Split && w.Size > o.SizeLimit
-	fmt.Fprintf(o.Log, "production file %s: %d bytes, sha256 %s\n", p.res.Production, w.Size, w.SHA256)
+	pw, err := ph.commit()
+	if err != nil {
+		return err
+	}
+	p.created = append(p.created, pw.Path)
+	if err := os.Chmod(pw.Path, 0o644); err != nil {
+		return fmt.Errorf("writing the placeholder: %w", err)
+	}
+	p.res.Placeholder, p.res.PlaceholderSHA256 = pw.Path, pw.SHA256
+	fmt.Fprintf(o.Log, "production file %s: %d bytes, sha256 %s (dumped and scrubbed in %s)\n", p.res.Production, w.Size, w.SHA256, since(start))
 	return nil
 }
 
@@ -473,13 +507,11 @@ func (p *plan) openProduction() (io.ReadCloser, error) {
 	return openConcat(paths)
 }
 
-// finish writes the placeholder, runs the leak check and records the
-// migration in the lock file and the manifest.
+// finish runs the leak check and records the migration in the lock file
+// and the manifest.
 func (p *plan) finish(ctx context.Context) (*Result, error) {
 	o := p.opts
-	if err := p.writePlaceholder(); err != nil {
-		return p.fail(err)
-	}
+	start := time.Now()
 	if o.afterScrub != nil {
 		if err := o.afterScrub(p.res.Placeholder); err != nil {
 			return p.fail(err)
@@ -488,7 +520,7 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 	if err := p.leakCheck(); err != nil {
 		return p.fail(err)
 	}
-	fmt.Fprintf(o.Log, "placeholder %s: leak check passed\n", p.res.Placeholder)
+	fmt.Fprintf(o.Log, "placeholder %s: leak check passed in %s\n", p.res.Placeholder, since(start))
 	if err := ctx.Err(); err != nil {
 		return p.fail(err)
 	}
@@ -496,42 +528,6 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 		return p.fail(err)
 	}
 	return p.res, nil
-}
-
-func (p *plan) writePlaceholder() error {
-	o := p.opts
-	in, err := p.openProduction()
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if _, err := io.CopyN(io.Discard, in, p.bodyFrom); err != nil {
-		return fmt.Errorf("reading the production file: %w", err)
-	}
-	s, err := newSink(o.PlaceholderDir, p.res.FileName, 0)
-	if err != nil {
-		return err
-	}
-	h := p.header
-	h.Kind, h.ProductionSHA256 = KindPlaceholder, p.res.SHA256
-	if _, err := io.WriteString(s, h.Format()+p.guard); err != nil {
-		s.cleanup()
-		return err
-	}
-	if _, err := Scrub(in, s); err != nil {
-		s.cleanup()
-		return fmt.Errorf("writing the placeholder: %w", err)
-	}
-	w, err := s.commit()
-	if err != nil {
-		return err
-	}
-	p.created = append(p.created, w.Path)
-	if err := os.Chmod(w.Path, 0o644); err != nil {
-		return fmt.Errorf("writing the placeholder: %w", err)
-	}
-	p.res.Placeholder, p.res.PlaceholderSHA256 = w.Path, w.SHA256
-	return nil
 }
 
 func (p *plan) leakCheck() error {
@@ -586,3 +582,6 @@ func (p *plan) record() error {
 	}
 	return nil
 }
+
+// since formats the time elapsed since t for log lines.
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }

@@ -48,8 +48,6 @@ type Header struct {
 	GeneratedAt time.Time
 	// Tables lists the row counts in load order.
 	Tables []TableCount
-	// ProductionSHA256 is set in placeholders: the production file's digest.
-	ProductionSHA256 string
 }
 
 const (
@@ -80,7 +78,6 @@ func (h Header) Format() string {
 	field("contract-id", h.ContractID)
 	field("workbook-sha256", h.WorkbookSHA256)
 	field("source", h.Source)
-	field("production-sha256", h.ProductionSHA256)
 	field("tool-version", h.ToolVersion)
 	field("generated-at", h.GeneratedAt.UTC().Format(time.RFC3339))
 	for _, t := range h.Tables {
@@ -139,8 +136,6 @@ func (h *Header) set(k, v string) error {
 		h.WorkbookSHA256 = v
 	case "source":
 		h.Source = v
-	case "production-sha256":
-		h.ProductionSHA256 = v
 	case "tool-version":
 		h.ToolVersion = v
 	case "generated-at":
