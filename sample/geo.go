@@ -3,7 +3,7 @@ package sample
 // This file holds the fixed, seed-independent vocabulary of a sample
 // workbook: tab names, rate areas, contract years and the zip3 → state map.
 
-// DataSheet names, exactly as the template spells them.
+// Data sheet names, exactly as the template spells them.
 const (
 	SheetServiceAreas       = "1b) Service Areas"
 	SheetDomesticLinehaul   = "2a) Domestic Linehaul Prices"

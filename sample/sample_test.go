@@ -237,7 +237,11 @@ func TestPlausiblePrices(t *testing.T) {
 			t.Errorf("%s row %d: price %d not > 0", what, row, v)
 		}
 	}
+	zeros := 0
 	for _, r := range m.Linehaul {
+		if r.Prices[NonPeak][0][0] == 0 {
+			zeros++
+		}
 		for b := range 3 {
 			for mi := range 10 {
 				np, pk := r.Prices[NonPeak][b][mi], r.Prices[Peak][b][mi]
@@ -249,6 +253,9 @@ func TestPlausiblePrices(t *testing.T) {
 				}
 			}
 		}
+	}
+	if zeros == 0 {
+		t.Error("2a has no $0.000 price")
 	}
 	for _, r := range m.ServiceAreaPrices {
 		for k := range 7 {

@@ -241,11 +241,10 @@ func (s *sheetWriter) integer(r, c, v int) any {
 
 // Service-area and zip3 storage forms seen in real templates.
 const (
-	formNumber    = iota // 8
-	formOneDec           // 672 with format 0.0 → 672.0
-	formTextDotZ         // text 4.0
-	formTextPad          // text 056
-	formTextPlain        // text 8 (zip3 lists only)
+	formNumber   = iota // 8
+	formOneDec          // 672 with format 0.0 → 672.0
+	formTextDotZ        // text 4.0
+	formTextPad         // text 056
 )
 
 // pinnedForms fixes the forms the specification's examples show.
