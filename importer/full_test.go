@@ -247,9 +247,22 @@ func killChild(t *testing.T, dsn string) {
 	t.Fatalf("import returned (%v); it should have been killed", err)
 }
 
-func BenchmarkImportFullSample(b *testing.B) {
-	res, ref, _ := loadFullSample(b)
+// BenchmarkImportFullSample measures parse + import (with --replace) of the
+// full-size sample workbook, as `securemig pricing import` does it.
+func BenchmarkImportFullSample(b *testing.B) { benchImport(b, 1) }
+
+// BenchmarkImportScale25 is the same for the --scale 25 sample (about 1.2 M
+// rate-engine rows); peak memory is measured on the command (see the report).
+func BenchmarkImportScale25(b *testing.B) { benchImport(b, 25) }
+
+// benchImport measures parse + import of a generated sample of the given scale.
+func benchImport(b *testing.B, scale int) {
 	ctx := context.Background()
+	wb := filepath.Join(b.TempDir(), "sample.xlsx")
+	refPath := sample.DefaultRateAreasPath(wb)
+	if _, err := sample.GenerateFiles(ctx, wb, refPath, sample.Options{Seed: 1, Scale: scale}); err != nil {
+		b.Fatal(err)
+	}
 	conn, err := pgx.Connect(ctx, pgtest.NewSchemaDatabase(b))
 	if err != nil {
 		b.Fatal(err)
@@ -259,6 +272,14 @@ func BenchmarkImportFullSample(b *testing.B) {
 	o.Replace = true
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		res, err := parser.ParseFile(ctx, wb)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ref, _, err := zipref.ReadFile(refPath)
+		if err != nil {
+			b.Fatal(err)
+		}
 		if _, err := Import(ctx, conn, res, ref, o); err != nil {
 			b.Fatal(err)
 		}
