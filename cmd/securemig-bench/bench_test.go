@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,22 +122,21 @@ const perfSample = `# Samples: 1K of event 'cpu-clock:ppp'
     20.00%  postgres   postgres           [.] CopyReadLine
      5.00%  securemig  securemig          [.] github.com/securemig/securemig/parser.(*sheet).row
      5.00%  perf       perf               [.] main
-     3.00%  tar        [kernel.kallsyms]  [k] ext4_get_group_desc
 `
 
 func TestSummarizePerf(t *testing.T) {
 	got := summarizePerf(perfSample, 2)
-	for _, want := range []string{"securemig 35.0%", "postgres 20.0%", "other processes 8.0%", "runtime.scanobject", "CopyReadLine"} {
+	for _, want := range []string{"securemig 35.0%, postgres 20.0%\n", "runtime.scanobject", "CopyReadLine"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}
 	}
-	for _, unwanted := range []string{"default_idle", "parser.(*sheet).row", "perf  ", "ext4_get_group_desc"} {
+	for _, unwanted := range []string{"default_idle", "parser.(*sheet).row", "perf  "} {
 		if strings.Contains(got, unwanted) {
 			t.Errorf("summary has %q:\n%s", unwanted, got)
 		}
 	}
-	if got := summarizePerf("# only comments\n", 5); got != "no samples outside the idle task" {
+	if got := summarizePerf("# only comments\n", 5); got != "no samples from the stage's processes" {
 		t.Errorf("empty report summary = %q", got)
 	}
 }
@@ -195,8 +195,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.scale != 0 || c.uploadMiB != 0 || c.out != "" {
-		t.Errorf("-quick: scale %d upload %d out %q, want full size only and no document", c.scale, c.uploadMiB, c.out)
+	if c.scale != 0 || c.uploadMiB != 0 || c.out != "" || c.runs != 1 || c.profile || c.wants("pipeline") || !c.wants("apply") || c.pairs != 5 {
+		t.Errorf("-quick: %+v, want full size only, one run, 5 pairs, no pipeline, profile or document", c)
 	}
 	c, err = parseFlags(nil)
 	if err != nil {
@@ -333,5 +333,41 @@ func TestFloor(t *testing.T) {
 	path = writeWorkbook(t, []string{"only"}, 1, 1)
 	if _, _, err = floor(path); err == nil || !strings.Contains(err.Error(), "1b) Service Areas") {
 		t.Errorf("short workbook error = %v", err)
+	}
+}
+
+func TestWatchTree(t *testing.T) {
+	w := watchTree([]int{os.Getpid()})
+	cmd := exec.Command("sh", "-c", "sleep 0.3 & wait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	shell := cmd.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	pids := w.stop()
+	seen := map[int]bool{}
+	for _, p := range pids {
+		seen[p] = true
+	}
+	if !seen[os.Getpid()] || !seen[shell] {
+		t.Errorf("watched %v: want the root %d and the shell %d", pids, os.Getpid(), shell)
+	}
+	if len(pids) < 3 {
+		t.Errorf("watched %v: want the shell's sleep child too", pids)
+	}
+	if seen[1] {
+		t.Errorf("watched %v: init is not a descendant", pids)
+	}
+}
+
+func TestParentPID(t *testing.T) {
+	if pp, ok := parentPID(os.Getpid()); !ok || pp != os.Getppid() {
+		t.Errorf("parentPID(self) = %d, %v; want %d", pp, ok, os.Getppid())
+	}
+	if _, ok := parentPID(-1); ok {
+		t.Error("parentPID(-1) succeeded")
 	}
 }

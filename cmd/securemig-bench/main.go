@@ -68,7 +68,7 @@ func parseFlags(args []string) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.bin, "bin", "bin/securemig", "the securemig binary to measure (built by make build)")
-	fs.BoolVar(&c.quick, "quick", false, "full-size sample only, no upload: under a minute; writes no document unless -out is given")
+	fs.BoolVar(&c.quick, "quick", false, "under a minute: full-size sample only, one run per stage without a baseline (pairs stay), no upload, pipeline or profiles; writes no document unless -out is given")
 	fs.IntVar(&c.pairs, "pairs", 5, "alternating A/B pairs per ratio (at least 5)")
 	fs.IntVar(&c.runs, "runs", 3, "runs of each stage without a baseline on the full-size sample")
 	fs.IntVar(&c.largeRuns, "large-runs", 1, "runs of each stage without a baseline on the scaled sample")
@@ -100,6 +100,15 @@ func parseFlags(args []string) (config, error) {
 		}
 		if !setFlags["upload-mib"] {
 			c.uploadMiB = 0
+		}
+		if !setFlags["runs"] {
+			c.runs = 1
+		}
+		if !setFlags["profile"] {
+			c.profile = false
+		}
+		if !setFlags["only"] {
+			c.only = "parse,import,report,generate,apply"
 		}
 	} else if c.out == "" {
 		c.out = "docs/benchmarks.md"

@@ -36,6 +36,9 @@ type sample struct {
 	// maxRSS is the peak resident set size in bytes of the child and the
 	// descendants it waited for.
 	maxRSS int64
+	// cpu is the user plus system CPU time of the child and the
+	// descendants it waited for.
+	cpu time.Duration
 	// exitCode is the child's exit code.
 	exitCode int
 	// stdout is what the child printed on standard output (bounded).
@@ -72,6 +75,7 @@ func (c child) run(ctx context.Context) (sample, error) {
 		s.exitCode = ps.ExitCode()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			s.maxRSS = ru.Maxrss * 1024 // KiB on Linux
+			s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
 	if err == nil {

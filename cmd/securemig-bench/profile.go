@@ -6,16 +6,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // profileTop is the number of symbols listed for a missed target.
 const profileTop = 15
 
 // maybeProfile runs one extra, unmeasured run of t under a system-wide CPU
-// profiler when r misses a target, and stores the top entries in r.profile.
+// profiler when r misses a target, and stores the top entries of the
+// stage's own processes (this driver, its children, and the backends of the
+// benchmark's PostgreSQL server) in r.profile.
 func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 	missed := false
 	for _, c := range r.checks {
@@ -34,20 +41,152 @@ func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 	wrap := func(argv []string) []string {
 		return append([]string{perf, "record", "-q", "-a", "-F", "999", "-o", data, "--"}, argv...)
 	}
-	if _, err := t(ctx, wrap); err != nil {
+	roots := []int{os.Getpid()}
+	if pm := b.postmasterPID(ctx); pm > 0 {
+		roots = append(roots, pm)
+	}
+	w := watchTree(roots)
+	_, err = t(ctx, wrap)
+	pids := slices.DeleteFunc(w.stop(), func(p int) bool { return p == os.Getpid() })
+	if err != nil {
 		r.profile = "no profile: " + err.Error()
 		return
 	}
 	out, err := exec.CommandContext(ctx, perf, "report", "-i", data, "--stdio", "--no-children",
-		"--sort", "comm,dso,sym", "-g", "none", "--percent-limit", "0.5").Output()
+		"--sort", "comm,dso,sym", "-g", "none", "--percent-limit", "1", "--percentage", "relative", "--pid", joinInts(pids)).Output()
 	if err != nil {
 		r.profile = "no profile: perf report failed: " + err.Error()
 		return
 	}
-	r.profile = summarizePerf(string(out), profileTop)
+	r.profile = fmt.Sprintf("measured runs: median wall %s, median CPU time (user+sys) of the command and its children %s\n",
+		fmtSeconds(r.wall.median), fmtSeconds(r.cpu.median)) + summarizePerf(string(out), profileTop)
 	if !b.cfg.keep {
 		os.Remove(data)
 	}
+}
+
+// postmasterPID returns the process id of the benchmark server's
+// postmaster when it runs on this machine, or 0.
+func (b *bench) postmasterPID(ctx context.Context) int {
+	conn, err := pgx.Connect(ctx, b.srv.url)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(ctx)
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_catalog.pg_backend_pid()").Scan(&backend); err != nil {
+		return 0
+	}
+	ppid, ok := parentPID(backend)
+	if !ok {
+		return 0
+	}
+	if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid)); strings.TrimSpace(string(comm)) != "postgres" {
+		return 0
+	}
+	return ppid
+}
+
+// treeWatcher collects, by polling /proc, every process that descends from
+// one of its roots while it runs, so that a system-wide profile can be cut
+// down to the stage's own processes.
+type treeWatcher struct {
+	roots []int
+	done  chan struct{}
+	wg    sync.WaitGroup
+	seen  map[int]bool
+}
+
+// watchTree starts polling /proc every 10 ms.
+func watchTree(roots []int) *treeWatcher {
+	w := &treeWatcher{roots: roots, done: make(chan struct{}), seen: map[int]bool{}}
+	for _, r := range roots {
+		w.seen[r] = true
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			w.scan()
+			select {
+			case <-w.done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+// scan records the current descendants of the roots.
+func (w *treeWatcher) scan() {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	parent := map[int]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentPID(pid); ok {
+			parent[pid] = pp
+		}
+	}
+	for pid := range parent {
+		if w.seen[pid] {
+			continue
+		}
+		for p, depth := parent[pid], 0; p > 1 && depth < 64; p, depth = parent[p], depth+1 {
+			if w.seen[p] {
+				w.seen[pid] = true
+				break
+			}
+		}
+	}
+}
+
+// stop ends the polling and returns the processes seen, sorted.
+func (w *treeWatcher) stop() []int {
+	close(w.done)
+	w.wg.Wait()
+	out := make([]int, 0, len(w.seen))
+	for pid := range w.seen {
+		out = append(out, pid)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// parentPID reads a process's parent from /proc/PID/stat.
+func parentPID(pid int) (int, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name is in parentheses and may contain spaces.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
+
+// joinInts joins numbers with commas.
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 // perfEntry is one line of perf report: a share of the samples.
@@ -56,36 +195,23 @@ type perfEntry struct {
 	comm, dso, symbol string
 }
 
-// stageComms are the processes a stage runs: securemig, its children and
-// the database server. Other processes (the idle task, the profiler, other
-// work on the machine) are summed up as "other".
-var stageComms = map[string]bool{"securemig": true, "postgres": true, "pg_dump": true, "psql": true,
-	"securemig-bench": true, "bash": true}
-
 // summarizePerf turns perf report's stdio output (sorted by comm, dso,
-// symbol, without call graphs) into a per-process split and the top n
-// entries of the stage's processes. Percentages are of all samples, idle
-// included.
+// symbol, without call graphs, already limited to the stage's processes)
+// into a per-process split and the top n entries. Percentages are of the
+// stage's samples; the profiler itself is left out.
 func summarizePerf(report string, n int) string {
 	var entries []perfEntry
 	byComm := map[string]float64{}
-	var other float64
 	for _, l := range strings.Split(report, "\n") {
 		e, ok := parsePerfLine(l)
-		switch {
-		case !ok:
-			continue
-		case !stageComms[e.comm]:
-			if e.comm != "swapper" {
-				other += e.pct
-			}
+		if !ok || e.comm == "perf" || e.comm == "swapper" {
 			continue
 		}
 		entries = append(entries, e)
 		byComm[e.comm] += e.pct
 	}
 	if len(entries) == 0 {
-		return "no samples outside the idle task"
+		return "no samples from the stage's processes"
 	}
 	comms := make([]string, 0, len(byComm))
 	for c := range byComm {
@@ -93,16 +219,20 @@ func summarizePerf(report string, n int) string {
 	}
 	sort.Slice(comms, func(i, j int) bool { return byComm[comms[i]] > byComm[comms[j]] })
 	var sb strings.Builder
-	sb.WriteString("share of all CPU samples by process (entries ≥ 0.5% only):")
-	for _, c := range comms {
-		fmt.Fprintf(&sb, " %s %.1f%%;", c, byComm[c])
+	sb.WriteString("share of the stage's CPU samples (entries ≥ 1%):")
+	for i, c := range comms {
+		sep := ","
+		if i == len(comms)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&sb, " %s %.1f%%%s", c, byComm[c], sep)
 	}
-	fmt.Fprintf(&sb, " other processes %.1f%%\n\n", other)
+	sb.WriteString("\n\n")
 	for i, e := range entries {
 		if i == n {
 			break
 		}
-		fmt.Fprintf(&sb, "%6.2f%%  %-12s %-22s %s\n", e.pct, e.comm, e.dso, e.symbol)
+		fmt.Fprintf(&sb, "%6.2f%%  %-15s %-20s %s\n", e.pct, e.comm, e.dso, e.symbol)
 	}
 	return sb.String()
 }

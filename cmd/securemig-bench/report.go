@@ -18,6 +18,8 @@ type result struct {
 	wall summary
 	// rss is the largest peak RSS of the measured command, in bytes.
 	rss int64
+	// cpu summarises the measured command's CPU time (user+sys) in seconds.
+	cpu summary
 	// rate is a throughput cell ("" when not applicable).
 	rate string
 	// baseline names the baseline command; baseWall summarises its wall
@@ -32,6 +34,24 @@ type result struct {
 	note string
 	// profile holds the top CPU profile entries when a target is missed.
 	profile string
+}
+
+// measured records the measured command's runs.
+func (r *result) measured(ss []sample) {
+	r.runs = len(ss)
+	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	cpu := make([]float64, len(ss))
+	for i, s := range ss {
+		cpu[i] = s.cpu.Seconds()
+	}
+	r.cpu = summarize(cpu)
+}
+
+// against records the baseline's runs and the pair-by-pair ratios of the
+// measured runs as to the baseline runs.
+func (r *result) against(as, bs []sample) {
+	r.baseWall, r.baseRSS = summarize(walls(bs)), peakRSS(bs)
+	r.ratio = summarize(ratios(walls(as), walls(bs)))
 }
 
 // check is one target and whether the measurement meets it.
@@ -150,10 +170,12 @@ func writeDocument(w io.Writer, h header, rs []result) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "## Where the time goes in missed targets")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "System-wide CPU profile (`perf record -a`) of one extra run of the stage: the share of CPU samples")
-		fmt.Fprintln(w, "per process, then the top entries by self time (process, shared object, symbol) among securemig,")
-		fmt.Fprintln(w, "its children and PostgreSQL. Percentages are of all samples on all cores, idle included; other")
-		fmt.Fprintln(w, "processes on the machine are summed up as \"other\" (PostgreSQL servers of other work cannot be told apart).")
+		fmt.Fprintln(w, "System-wide CPU profile (`perf record -a -F 999`) of one extra, unmeasured run of the stage, cut down")
+		fmt.Fprintln(w, "to the stage's own processes (the driver's children, e.g. securemig and pg_dump, and the backends of")
+		fmt.Fprintln(w, "the benchmark's PostgreSQL server, found by polling /proc). First the measured runs' wall and CPU")
+		fmt.Fprintln(w, "time (a CPU time well under the wall time means waiting: on PostgreSQL, the disk or a child), then")
+		fmt.Fprintln(w, "the share of the stage's CPU samples per process and the top entries by self time (process, shared")
+		fmt.Fprintln(w, "object, symbol).")
 		for _, r := range profiled {
 			fmt.Fprintf(w, "\n### %s, %s\n\n```\n%s\n```\n", r.stage, r.sample, strings.TrimRight(r.profile, "\n"))
 		}

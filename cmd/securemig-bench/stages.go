@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/securemig/securemig/dump"
 )
 
 // contractCode is the contract every benchmark imports the samples as.
@@ -176,10 +178,8 @@ func (b *bench) parse(ctx context.Context, wb *workbook) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(as)
-	r.wall, r.rss = summarize(walls(as)), peakRSS(as)
-	r.baseWall, r.baseRSS = summarize(walls(bs)), peakRSS(bs)
-	r.ratio = summarize(ratios(walls(as), walls(bs)))
+	r.measured(as)
+	r.against(as, bs)
 	if sheetRows > 0 && r.wall.median > 0 {
 		r.rate = fmtRate(float64(sheetRows)/r.wall.median, "sheet rows")
 	}
@@ -226,8 +226,7 @@ func (b *bench) importStage(ctx context.Context, wb *workbook) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(ss)
-	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	r.measured(ss)
 	staging, rateEngine, err := b.importedRows(ctx, wb)
 	if err != nil {
 		r.note = err.Error()
@@ -295,8 +294,7 @@ func (b *bench) report(ctx context.Context, wb *workbook) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(ss)
-	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	r.measured(ss)
 	if v := ss[len(ss)-1].exitCode; v != 0 {
 		r.what += fmt.Sprintf(" (verdict exit %d)", v)
 	}
@@ -312,7 +310,7 @@ func (b *bench) report(ctx context.Context, wb *workbook) result {
 // the same tables.
 func (b *bench) generate(ctx context.Context, wb *workbook) result {
 	r := result{stage: "dump + generate", sample: wb.name, what: "`securemig gen secure-migration`",
-		baseline: "bare `pg_dump --data-only` with the same patterns"}
+		baseline: "bare `pg_dump --data-only` of the same tables (pinned `-t` patterns)"}
 	if err := b.available(ctx, "gen", "secure-migration"); err != nil {
 		r.note = err.Error()
 		return r
@@ -321,6 +319,7 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		r.note = "needs a successful import"
 		return r
 	}
+	var tables []string // pinned -t patterns of the tables gen dumped
 	gen := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		proj, err := b.newProject()
 		if err != nil {
@@ -339,26 +338,33 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 			prod = filepath.Join(proj, prod)
 		}
 		wb.project, wb.production = proj, prod
+		if tables == nil {
+			tables = dumpedTables(s.stdout)
+		}
 		return s, nil
 	}
 	dumpFile := filepath.Join(b.work, "pg_dump.sql")
 	defer os.Remove(dumpFile)
-	dump := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
-		argv := append([]string{"pg_dump"}, dumpArgs...)
+	bare := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
+		if len(tables) == 0 {
+			return sample{}, fmt.Errorf("securemig gen secure-migration printed no 'rows: TABLE N' lines")
+		}
+		argv := []string{"pg_dump", "--data-only", "--strict-names", "--format=plain", "--no-password"}
+		for _, t := range tables {
+			argv = append(argv, "--table="+t)
+		}
 		argv = append(argv, "--file="+dumpFile, "--dbname="+wb.sourceDSN)
 		return child{name: "pg_dump", dir: b.root, argv: wrapArgv(wrap, argv)}.run(ctx)
 	}
-	as, bs, err := pairs(ctx, b.cfg.pairs, gen, dump)
+	as, bs, err := pairs(ctx, b.cfg.pairs, gen, bare)
 	b.record("Generate", wb.tag, as)
 	b.record("PgDump", wb.tag, bs)
 	if err != nil {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(as)
-	r.wall, r.rss = summarize(walls(as)), peakRSS(as)
-	r.baseWall, r.baseRSS = summarize(walls(bs)), peakRSS(bs)
-	r.ratio = summarize(ratios(walls(as), walls(bs)))
+	r.measured(as)
+	r.against(as, bs)
 	if fi, err := os.Stat(wb.production); err == nil {
 		r.rate = fmt.Sprintf("%.1f MB/s (%.1f MB file)", float64(fi.Size())/1e6/r.wall.median, float64(fi.Size())/1e6)
 	}
@@ -369,10 +375,24 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 	return r
 }
 
-// dumpArgs are pg_dump's arguments for the baseline: the same data-only,
-// strict-names plain dump that securemig runs, with the same patterns.
-var dumpArgs = []string{"--data-only", "--strict-names", "--format=plain", "--no-password",
-	"--table=public.re_*", "--exclude-table=public.re_services"}
+// dumpedTables returns a pinned pg_dump pattern for each table in gen's
+// "rows: TABLE N" lines: the same tables, matched exactly, that gen dumps.
+func dumpedTables(stdout string) []string {
+	var out []string
+	for _, l := range strings.Split(stdout, "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(l), "rows:")
+		f := strings.Fields(v)
+		if !ok || len(f) != 2 {
+			continue
+		}
+		schema, name, found := strings.Cut(f[0], ".")
+		if !found {
+			schema, name = "public", f[0]
+		}
+		out = append(out, dump.QuoteName(schema, name))
+	}
+	return out
+}
 
 // productionPath finds the "production: PATH" line of gen's output.
 func productionPath(stdout string) string {
@@ -426,10 +446,8 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(as)
-	r.wall, r.rss = summarize(walls(as)), peakRSS(as)
-	r.baseWall, r.baseRSS = summarize(walls(bs)), peakRSS(bs)
-	r.ratio = summarize(ratios(walls(as), walls(bs)))
+	r.measured(as)
+	r.against(as, bs)
 	if wb.scale == 1 {
 		r.checks = []check{below("apply ≤ 1.2× psql", r.ratio.median, 1.2, true, fmtTimes)}
 	}
@@ -463,8 +481,7 @@ func (b *bench) pipeline(ctx context.Context, wb *workbook) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(ss)
-	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	r.measured(ss)
 	if wb.stagingRows > 0 {
 		r.rate = fmtRate(float64(wb.stagingRows)/r.wall.median, "staging rows")
 	}

@@ -101,8 +101,7 @@ func (b *bench) upload(ctx context.Context) result {
 		r.note = err.Error()
 		return r
 	}
-	r.runs = len(ss)
-	r.wall, r.rss = summarize(walls(ss)), peakRSS(ss)
+	r.measured(ss)
 	r.rate = fmt.Sprintf("%.0f MB/s", float64(size)/1e6/r.wall.median)
 	if b.cfg.uploadMiB >= 1024 {
 		r.checks = []check{below("1 GiB upload peak memory < 100 MB", float64(r.rss), 100e6, false, fmtMB)}
