@@ -299,10 +299,11 @@ func genIntlOtherPrices(p *plan, yield rowYield) {
 		r := &recs[i]
 		ra, ok := p.intl[r.RateAreaCode]
 		if !ok {
-			ra, ok = p.rateArea(r.RateAreaCode, true, source{cell: r.Key})
-			if !ok {
-				continue
-			}
+			ra, ok = p.domestic[r.RateAreaCode]
+		}
+		if !ok {
+			p.problem(source{cell: r.Key}, "rate area %q is neither international (1b) nor domestic (3b/3c)", r.RateAreaCode)
+			continue
 		}
 		amounts := [8]int64{r.HHGOriginPack.Amount, r.HHGDestinationUnpack.Amount, r.UBOriginPack.Amount,
 			r.UBDestinationUnpack.Amount, r.SITFirstDayWarehouse.Amount, r.SITAddlDays.Amount,
