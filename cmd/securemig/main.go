@@ -69,8 +69,9 @@ func withExitCode(code int, err error) error {
 }
 
 // exitCode prints err (if any) and returns the process exit code.
-// Exit codes: 0 success, 1 failure (or, for commands that document it, warnings),
-// 2 a documented blocking verdict; commands list theirs in --help.
+// Exit codes: 0 success and 1 failure, unless a command documents its own in
+// --help (pricing report: 0 pass, 1 warnings, 2 fail, 3 no report; migrate and
+// upload: 2 refused before anything was changed).
 func exitCode(err error) int {
 	if err == nil {
 		return 0
