@@ -103,6 +103,9 @@ type Result struct {
 	OverLimit bool
 	// SizeLimit is the limit applied.
 	SizeLimit int64
+	// DumpDuration is the time spent producing the production file (and,
+	// concurrently, the placeholder).
+	DumpDuration time.Duration
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
@@ -454,6 +457,7 @@ func (p *plan) writeProduction(body func(w io.Writer) error) error {
 		return fmt.Errorf("writing the placeholder: %w", err)
 	}
 	p.res.Placeholder, p.res.PlaceholderSHA256 = pw.Path, pw.SHA256
+	p.res.DumpDuration = time.Since(start)
 	fmt.Fprintf(o.Log, "production file %s: %d bytes, sha256 %s (dumped and scrubbed in %s)\n", p.res.Production, w.Size, w.SHA256, since(start))
 	return nil
 }

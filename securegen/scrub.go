@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math/big"
 	"strconv"
@@ -116,7 +115,7 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 		}
 	}
 	products := make(map[int]*big.Rat)
-	var fields [][]byte
+	var fields, out [][]byte
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -140,8 +139,7 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 			return fmt.Errorf("line %d: COPY row for %s has %d fields, the column list %d", lr.n, h.Table, len(fields), len(cols))
 		}
 		key := string(fields[0])
-		out := make([][]byte, len(fields))
-		copy(out, fields)
+		out = append(out[:0], fields...)
 		for i, c := range cols {
 			if !c.sensitive || c.compoundOf >= 0 || isNull(fields[i]) {
 				continue
@@ -156,7 +154,12 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 			out[i] = []byte(compoundValue(products, i, string(out[c.compoundOf]), string(fields[i])))
 			st.Replaced++
 		}
-		bw.Write(bytes.Join(out, []byte{'\t'}))
+		for i, f := range out {
+			if i > 0 {
+				bw.WriteByte('\t')
+			}
+			bw.Write(f)
+		}
 		bw.WriteByte('\n')
 	}
 }
@@ -184,12 +187,14 @@ func isNull(v []byte) bool { return len(v) == 2 && v[0] == '\\' && v[1] == 'N' }
 
 // mix returns a well-spread 64-bit value for the given parts.
 func mix(parts ...string) uint64 {
-	h := fnv.New64a()
+	const prime = 1099511628211
+	x := uint64(14695981039346656037) // FNV-1a offset basis
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		for i := 0; i < len(p); i++ {
+			x = (x ^ uint64(p[i])) * prime
+		}
+		x *= prime // a zero byte separates the parts
 	}
-	x := h.Sum64()
 	// splitmix64 finaliser.
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
@@ -204,7 +209,7 @@ func mix(parts ...string) uint64 {
 // used solely to avoid reproducing it).
 func synthValue(table, column, key, real string) string {
 	for attempt := 0; ; attempt++ {
-		v := synthOnce(mix(table, column, key, strconv.Itoa(attempt)), column, real)
+		v := synthOnce(mix(table, column, key, attemptTag(attempt)), column, real)
 		if !sameNumber(v, real) {
 			return v
 		}
@@ -305,4 +310,12 @@ func normNumber(s string) string {
 		return "-" + s
 	}
 	return s
+}
+
+// attemptTag names a retry; the first attempt has none (no allocation).
+func attemptTag(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }

@@ -31,7 +31,7 @@ type sink struct {
 type partFile struct {
 	f    *os.File
 	bw   *bufio.Writer
-	h    hash.Hash
+	h    hash.Hash // nil unless splitting
 	size int64
 	last byte // last byte written
 }
@@ -68,7 +68,10 @@ func (s *sink) rotate() error {
 		os.Remove(f.Name())
 		return fmt.Errorf("creating a file in %s: %w", s.dir, err)
 	}
-	p := &partFile{f: f, h: sha256.New(), last: '\n'}
+	p := &partFile{f: f, last: '\n'}
+	if s.limit > 0 {
+		p.h = sha256.New() // unsplit files only need the whole digest
+	}
 	p.bw = bufio.NewWriterSize(f, 1<<20)
 	s.parts = append(s.parts, p)
 	s.cur = p
@@ -79,7 +82,9 @@ func (p *partFile) write(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	p.h.Write(b)
+	if p.h != nil {
+		p.h.Write(b)
+	}
 	if _, err := p.bw.Write(b); err != nil {
 		return err
 	}
