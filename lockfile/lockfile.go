@@ -173,19 +173,20 @@ func (f *File) Save(path string) error {
 }
 
 // Update loads the lock file at path, calls fn on it and saves the result,
-// holding an exclusive advisory lock on path+".flock" throughout, so that
-// concurrent updates (say, two environments uploading at once) are serialised.
-// When fn returns an error nothing is written.
+// holding an exclusive advisory lock on path's directory throughout (the
+// file itself is replaced by rename, so it cannot carry the lock), so that
+// concurrent updates (say, two environments uploading at once) are
+// serialised. When fn returns an error nothing is written.
 func Update(path string, fn func(*File) error) error {
-	lk, err := os.OpenFile(path+".flock", os.O_CREATE|os.O_RDWR, 0o644)
+	dir, err := os.Open(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("locking lock file: %w", err)
 	}
-	defer lk.Close()
-	if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX); err != nil {
+	defer dir.Close()
+	if err := syscall.Flock(int(dir.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("locking lock file: %w", err)
 	}
-	defer syscall.Flock(int(lk.Fd()), syscall.LOCK_UN) //nolint:errcheck // released on close anyway
+	defer syscall.Flock(int(dir.Fd()), syscall.LOCK_UN) //nolint:errcheck // released on close anyway
 	f, err := Load(path)
 	if err != nil {
 		return err

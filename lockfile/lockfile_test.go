@@ -118,3 +118,22 @@ func TestRejectsUnknownFieldsAndVersions(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateLeavesNoStrayFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secure.lock")
+	if err := Update(path, func(f *File) error { f.Migrations["a.up.sql"] = &Entry{SHA256: "a"}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "secure.lock" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("directory holds %v, want only secure.lock", names)
+	}
+}
