@@ -371,3 +371,15 @@ func TestParentPID(t *testing.T) {
 		t.Error("parentPID(-1) succeeded")
 	}
 }
+
+func TestCPUByProcess(t *testing.T) {
+	report := "# Overhead  Command\n#\n    25.00%  securemig\n    10.00%  postgres\n     1.00%  perf\n"
+	got := cpuByProcess(report, 20)
+	want := "profiled run, CPU time by process (of 20.0 core-seconds): securemig 5.00 s, postgres 2.00 s\n"
+	if got != want {
+		t.Errorf("cpuByProcess = %q, want %q", got, want)
+	}
+	if got := cpuByProcess("", 1); !strings.Contains(got, "no samples") {
+		t.Errorf("empty report: %q", got)
+	}
+}

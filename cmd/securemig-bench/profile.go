@@ -46,20 +46,34 @@ func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 		roots = append(roots, pm)
 	}
 	w := watchTree(roots)
-	_, err = t(ctx, wrap)
+	s, err := t(ctx, wrap)
 	pids := slices.DeleteFunc(w.stop(), func(p int) bool { return p == os.Getpid() })
 	if err != nil {
 		r.profile = "no profile: " + err.Error()
 		return
 	}
-	out, err := exec.CommandContext(ctx, perf, "report", "-i", data, "--stdio", "--no-children",
-		"--sort", "comm,dso,sym", "-g", "none", "--percent-limit", "1", "--percentage", "relative", "--pid", joinInts(pids)).Output()
+	report := func(args ...string) (string, error) {
+		args = append([]string{"report", "-i", data, "--stdio", "--no-children", "-g", "none", "--pid", joinInts(pids)}, args...)
+		out, err := exec.CommandContext(ctx, perf, args...).Output()
+		if err != nil {
+			return "", fmt.Errorf("perf report: %w", err)
+		}
+		return string(out), nil
+	}
+	byComm, err := report("--sort", "comm", "--percentage", "absolute")
 	if err != nil {
-		r.profile = "no profile: perf report failed: " + err.Error()
+		r.profile = "no profile: " + err.Error()
+		return
+	}
+	top, err := report("--sort", "comm,dso,sym", "--percent-limit", "1", "--percentage", "relative")
+	if err != nil {
+		r.profile = "no profile: " + err.Error()
 		return
 	}
 	r.profile = fmt.Sprintf("measured runs: median wall %s, median CPU time (user+sys) of the command and its children %s\n",
-		fmtSeconds(r.wall.median), fmtSeconds(r.cpu.median)) + summarizePerf(string(out), profileTop)
+		fmtSeconds(r.wall.median), fmtSeconds(r.cpu.median)) +
+		cpuByProcess(byComm, s.wall.Seconds()*float64(numCPU())) + "\n" +
+		summarizePerf(top, profileTop)
 	if !b.cfg.keep {
 		os.Remove(data)
 	}
@@ -235,6 +249,34 @@ func summarizePerf(report string, n int) string {
 		fmt.Fprintf(&sb, "%6.2f%%  %-15s %-20s %s\n", e.pct, e.comm, e.dso, e.symbol)
 	}
 	return sb.String()
+}
+
+// cpuByProcess turns perf report's output sorted by comm, with absolute
+// percentages of all samples on all cores (idle included), into CPU seconds
+// per process; coreSeconds is the profiled run's wall time times the cores.
+func cpuByProcess(report string, coreSeconds float64) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "profiled run, CPU time by process (of %.1f core-seconds):", coreSeconds)
+	n := 0
+	for _, l := range strings.Split(report, "\n") {
+		f := strings.Fields(l)
+		if len(f) != 2 || strings.HasPrefix(l, "#") || !strings.HasSuffix(f[0], "%") || f[1] == "perf" {
+			continue
+		}
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(f[0], "%"), 64)
+		if err != nil {
+			continue
+		}
+		if n > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, " %s %s", f[1], fmtSeconds(pct/100*coreSeconds))
+		n++
+	}
+	if n == 0 {
+		sb.WriteString(" no samples")
+	}
+	return sb.String() + "\n"
 }
 
 // parsePerfLine parses "  12.34%  comm  dso  [.] symbol".

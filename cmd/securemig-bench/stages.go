@@ -418,6 +418,17 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 		return r
 	}
 	secureDir := filepath.Dir(wb.production)
+	// loaded counts the rows each side loaded on its first run, to check
+	// that both apply the same data.
+	loaded := map[string]int64{}
+	count := func(ctx context.Context, side, dsn string) error {
+		if _, ok := loaded[side]; ok {
+			return nil
+		}
+		staging, rateEngine, err := countRows(ctx, dsn)
+		loaded[side] = staging + rateEngine
+		return err
+	}
 	migrate := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		name, dsn, err := b.freshDatabase(ctx, "apply")
 		if err != nil {
@@ -426,8 +437,12 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 		defer b.dropDatabase(ctx, name)
 		argv := append([]string{b.bin, "migrate"}, migrateSchemaArgs...)
 		argv = append(argv, "--path", "file://"+secureDir)
-		return child{name: "securemig migrate", dir: wb.project, env: []string{"DATABASE_URL=" + dsn},
+		s, err := child{name: "securemig migrate", dir: wb.project, env: []string{"DATABASE_URL=" + dsn},
 			argv: wrapArgv(wrap, argv)}.run(ctx)
+		if err != nil {
+			return s, err
+		}
+		return s, count(ctx, "migrate", dsn)
 	}
 	psql := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		name, dsn, err := b.freshDatabase(ctx, "psql")
@@ -435,9 +450,13 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 			return sample{}, err
 		}
 		defer b.dropDatabase(ctx, name)
-		return child{name: "psql", dir: wb.project,
+		s, err := child{name: "psql", dir: wb.project,
 			argv: wrapArgv(wrap, []string{"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1",
 				"-f", wb.production, "-d", dsn})}.run(ctx)
+		if err != nil {
+			return s, err
+		}
+		return s, count(ctx, "psql", dsn)
 	}
 	as, bs, err := pairs(ctx, b.cfg.pairs, migrate, psql)
 	b.record("Apply", wb.tag, as)
@@ -448,6 +467,12 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 	}
 	r.measured(as)
 	r.against(as, bs)
+	if loaded["migrate"] != loaded["psql"] || loaded["migrate"] == 0 {
+		r.note = fmt.Sprintf("securemig migrate loaded %d rows, psql %d", loaded["migrate"], loaded["psql"])
+		r.what += " — " + r.note
+	} else {
+		r.rate = fmtRate(float64(loaded["migrate"])/r.wall.median, "rows")
+	}
 	if wb.scale == 1 {
 		r.checks = []check{below("apply ≤ 1.2× psql", r.ratio.median, 1.2, true, fmtTimes)}
 	}
