@@ -71,7 +71,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "under a minute: full-size sample only, one run per stage without a baseline (pairs stay), no upload, pipeline or profiles; writes no document unless -out is given")
 	fs.IntVar(&c.pairs, "pairs", 5, "alternating A/B pairs per ratio (at least 5)")
 	fs.IntVar(&c.runs, "runs", 3, "runs of each stage without a baseline on the full-size sample")
-	fs.IntVar(&c.largeRuns, "large-runs", 1, "runs of each stage without a baseline on the scaled sample")
+	fs.IntVar(&c.largeRuns, "large-runs", 3, "runs of each stage without a baseline on the scaled sample")
 	fs.IntVar(&c.scale, "scale", 25, "scale factor of the large sample (0: full size only)")
 	fs.IntVar(&c.uploadMiB, "upload-mib", 1024, "size of the uploaded file in MiB (0: skip the upload row)")
 	fs.StringVar(&c.out, "out", "", "Markdown file to write (default docs/benchmarks.md, none with -quick)")

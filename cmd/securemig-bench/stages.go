@@ -484,7 +484,7 @@ func (b *bench) apply(ctx context.Context, wb *workbook) result {
 // (scripts/pricing-import) in a scratch project on an empty database.
 func (b *bench) pipeline(ctx context.Context, wb *workbook) result {
 	r := result{stage: "pipeline", sample: wb.name,
-		what: "`make pricing-import` (scripts/pricing-import: migrate, import, report ×2, generate, verify), empty database"}
+		what: "`make pricing-import` (scripts/pricing-import: schema, import, report, generate, verify production file and placeholder), empty database"}
 	pl := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		proj, err := b.newProject()
 		if err != nil {
