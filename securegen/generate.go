@@ -277,6 +277,9 @@ func generateContract(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := checkNotShipped(o.LockPath, o.ContractCode); err != nil {
+		return nil, err
+	}
 	p := &plan{opts: o}
 	if err := p.prepare(ctx, "import_pricing_data_"+fileCode(o.ContractCode)); err != nil {
 		return nil, err
@@ -320,6 +323,21 @@ func generateContract(ctx context.Context, o Options) (*Result, error) {
 		return p.fail(err)
 	}
 	return p.finish(ctx)
+}
+
+// checkNotShipped refuses a contract that the lock file already ships: the
+// second migration's guard would stop every database that applied the first.
+func checkNotShipped(lockPath, code string) error {
+	lf, err := lockfile.Load(lockPath)
+	if err != nil {
+		return err
+	}
+	for name, e := range lf.Migrations {
+		if e != nil && e.ContractCode == code {
+			return fmt.Errorf("contract %s is already shipped by %s (%s); a contract is shipped once: remove that migration (placeholder, manifest line, lock entry) if it was never merged, or import under a new code", code, name, lockPath)
+		}
+	}
+	return nil
 }
 
 // resolveTables resolves the patterns and keeps the contract tables in

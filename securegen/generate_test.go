@@ -116,6 +116,11 @@ func TestGenerateVerifyRoundTrip(t *testing.T) {
 		t.Errorf("lock entry %+v does not match the files", e)
 	}
 
+	// The same contract cannot be shipped twice.
+	if _, err := Generate(ctx, ws.options(dsn, "SAMPLE")); err == nil || !strings.Contains(err.Error(), "already shipped") {
+		t.Errorf("second generation: %v", err)
+	}
+
 	// Verify the production file and the placeholder.
 	for _, f := range []string{res.Production, res.Placeholder} {
 		rep, err := Verify(ctx, VerifyOptions{DSN: dsn, File: f, LockPath: ws.lock})
