@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,12 +106,12 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 		return nil, fmt.Errorf("connecting to the local database: %w", err)
 	}
 	defer local.Close(context.WithoutCancel(ctx))
-	scratch, drop, err := scratchDatabase(ctx, local, opts.DSN)
+	scratch, scratchDSN, drop, err := scratchDatabase(ctx, local, opts.DSN)
 	if err != nil {
 		return nil, err
 	}
 	defer drop()
-	if err := applyAll(ctx, scratch, fileName, files, rep); err != nil {
+	if err := applyAll(ctx, scratchDSN, fileName, files, rep); err != nil {
 		return rep, err
 	}
 	if err := compare(ctx, local, scratch, h, rep); err != nil {
@@ -162,68 +163,108 @@ func checkLock(path string, rep *VerifyReport) error {
 }
 
 // scratchDatabase creates an empty database on the local server and
-// returns a connection to it and a function that drops it.
-func scratchDatabase(ctx context.Context, local *pgx.Conn, dsn string) (*pgx.Conn, func(), error) {
+// returns a connection to it, its DSN and a function that drops it.
+func scratchDatabase(ctx context.Context, local *pgx.Conn, dsn string) (*pgx.Conn, string, func(), error) {
 	var rnd [6]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
-		return nil, nil, fmt.Errorf("naming the scratch database: %w", err)
+		return nil, "", nil, fmt.Errorf("naming the scratch database: %w", err)
 	}
 	name := "securemig_verify_" + hex.EncodeToString(rnd[:])
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := local.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
-		return nil, nil, fmt.Errorf("creating the scratch database: %w", err)
+		return nil, "", nil, fmt.Errorf("creating the scratch database: %w", err)
 	}
 	drop := func() {
 		local.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)") //nolint:errcheck // best effort
 	}
-	cfg, err := pgx.ParseConfig(dsn)
+	scratchDSN, err := withDatabase(dsn, name)
 	if err != nil {
 		drop()
-		return nil, nil, errors.New("parsing the database URL failed")
+		return nil, "", nil, err
 	}
-	cfg.Database = name
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.Connect(ctx, scratchDSN)
 	if err != nil {
 		drop()
-		return nil, nil, fmt.Errorf("connecting to the scratch database: %w", err)
+		return nil, "", nil, fmt.Errorf("connecting to the scratch database: %w", err)
 	}
-	return conn, func() {
+	return conn, scratchDSN, func() {
 		conn.Close(context.WithoutCancel(ctx))
 		drop()
 	}, nil
 }
 
-// applyAll applies the schema files and the migration with the engine.
-func applyAll(ctx context.Context, conn *pgx.Conn, fileName string, files []string, rep *VerifyReport) error {
+// withDatabase returns dsn (URL or key=value form) naming database db.
+func withDatabase(dsn, db string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", errors.New("parsing the database URL failed")
+		}
+		u.Path = "/" + db
+		q := u.Query()
+		if q.Has("dbname") {
+			q.Set("dbname", db)
+			u.RawQuery = q.Encode()
+		}
+		return u.String(), nil
+	}
+	return dsn + " dbname='" + db + "'", nil
+}
+
+// applyAll applies the schema files and the migration with the migration
+// engine (package migrations): one Provider over the embedded schema and
+// the file's directory, which applies a split file's parts as one version in
+// one transaction and records what it applied in the scratch database.
+func applyAll(ctx context.Context, dsn, fileName string, files []string, rep *VerifyReport) error {
 	names, err := schema.Files()
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		f, err := schema.FS.Open(n)
+	var entries []migrations.Entry
+	for _, n := range append(names, fileName) {
+		e, err := migrations.ParseName(n)
 		if err != nil {
-			return fmt.Errorf("opening schema file %s: %w", n, err)
+			return err
 		}
-		_, err = migrations.ApplyFile(ctx, conn, n, f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("applying schema file %s to the scratch database: %w", n, err)
-		}
+		entries = append(entries, e)
 	}
-	in, err := openConcat(files)
+	p, err := migrations.New(dsn, entries, migrations.Options{
+		Locations: []migrations.Location{embeddedSchema{}, migrations.NewFileLocation(filepath.Dir(files[0]))},
+	})
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	res, err := migrations.ApplyFile(ctx, conn, fileName, in)
+	results, err := p.Up(ctx)
 	if err != nil {
-		return fmt.Errorf("applying %s to the scratch database: %w", fileName, err)
+		return fmt.Errorf("applying the schema and %s to the scratch database: %w", fileName, err)
 	}
-	rep.SHA256, rep.Bytes = res.SHA256, res.Bytes
-	if rep.LockSHA256 != "" && rep.LockSHA256 != res.SHA256 {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("SHA-256 %s differs from the lock file's %s", res.SHA256, rep.LockSHA256))
+	for _, r := range results {
+		if r.Name == fileName {
+			rep.SHA256, rep.Bytes = r.SHA256, r.Bytes
+		}
+	}
+	if rep.SHA256 == "" {
+		return fmt.Errorf("the migration engine did not apply %s", fileName)
+	}
+	if rep.LockSHA256 != "" && rep.LockSHA256 != rep.SHA256 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("SHA-256 %s differs from the lock file's %s", rep.SHA256, rep.LockSHA256))
 	}
 	return nil
+}
+
+// embeddedSchema is a migration location serving the embedded schema files.
+type embeddedSchema struct{}
+
+func (embeddedSchema) String() string { return "embedded:migrations/schema" }
+
+func (embeddedSchema) List(context.Context) ([]string, error) { return schema.Files() }
+
+func (embeddedSchema) Open(_ context.Context, name string) (io.ReadCloser, error) {
+	f, err := schema.FS.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("opening schema file %s: %w", name, err)
+	}
+	return f, nil
 }
 
 // compare fills rep.Rows.
