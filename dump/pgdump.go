@@ -83,7 +83,7 @@ func FindPgDump(ctx context.Context, explicit string, serverMajor int) (string, 
 
 // Options configures a pg_dump run.
 type Options struct {
-	// PgDump is the pg_dump program; FindPgDump picks one when empty.
+	// PgDump is the pg_dump program to run (required; see FindPgDump).
 	PgDump string
 	// Include and Exclude are the -t and -T patterns. Pass the output of
 	// Resolve through QuoteName to pin the exact tables.

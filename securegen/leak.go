@@ -122,7 +122,7 @@ func compareBlock(pr, ph *lineReader, h copyHeader, leak **LeakError) error {
 			if isNull(fa[i]) {
 				continue
 			}
-			if sameNumber(string(fa[i]), string(fb[i])) {
+			if numEqual(fa[i], fb[i]) {
 				if *leak == nil {
 					*leak = &LeakError{Table: h.Table, Column: col, Line: ph.n}
 				}

@@ -42,7 +42,9 @@ func openScope(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID 
 		return nil, fmt.Errorf("preparing the contract-only dump: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after Commit
-	stmts := []string{"CREATE ROLE " + role + " NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT"}
+	// The session user must be a member of the role for pg_dump's SET ROLE
+	// (a CREATEROLE user is not made one automatically before PostgreSQL 16).
+	stmts := []string{"CREATE ROLE " + role + " NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT", "GRANT " + role + " TO CURRENT_USER"}
 	schemas := map[string]bool{}
 	for _, t := range tables {
 		if !schemas[t.Schema] {

@@ -99,23 +99,16 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 	if len(h.Columns) == 0 {
 		return fmt.Errorf("line %d: COPY into %s has no column list, so its sensitive columns cannot be told", lr.n, h.Table)
 	}
-	cols := make([]columnRule, len(h.Columns))
+	cols := columnRules(h)
 	var any bool
-	for i, c := range h.Columns {
-		cols[i] = columnRule{name: c, sensitive: Sensitive(c), compoundOf: -1}
-		any = any || cols[i].sensitive
-	}
-	for i, c := range h.Columns {
-		if base, ok := strings.CutSuffix(c, "_compounded"); ok && cols[i].sensitive {
-			for j, b := range h.Columns {
-				if b == base && cols[j].sensitive {
-					cols[i].compoundOf = j
-				}
-			}
-		}
+	for _, c := range cols {
+		any = any || c.sensitive
 	}
 	products := make(map[int]*big.Rat)
-	var fields, out [][]byte
+	var (
+		fields, out [][]byte
+		buf         []byte // synthetic values of the current row
+	)
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -133,18 +126,19 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 			bw.Write(line)
 			continue
 		}
-		body := bytes.TrimSuffix(line, []byte("\n"))
-		fields = splitFields(fields[:0], body)
+		fields = splitFields(fields[:0], bytes.TrimSuffix(line, []byte("\n")))
 		if len(fields) != len(cols) {
 			return fmt.Errorf("line %d: COPY row for %s has %d fields, the column list %d", lr.n, h.Table, len(fields), len(cols))
 		}
-		key := string(fields[0])
 		out = append(out[:0], fields...)
+		buf = buf[:0]
 		for i, c := range cols {
 			if !c.sensitive || c.compoundOf >= 0 || isNull(fields[i]) {
 				continue
 			}
-			out[i] = []byte(synthValue(h.Table, c.name, key, string(fields[i])))
+			start := len(buf)
+			buf = synthValue(buf, c, fields[0], fields[i])
+			out[i] = buf[start:len(buf):len(buf)]
 			st.Replaced++
 		}
 		for i, c := range cols {
@@ -164,10 +158,47 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 	}
 }
 
+// Value kinds of sensitive columns, by name.
+const (
+	kindOther = iota
+	kindCents
+	kindMillicents
+	kindEscalation
+)
+
 type columnRule struct {
-	name       string
 	sensitive  bool
-	compoundOf int // index of the column this one compounds, or -1
+	compoundOf int    // index of the column this one compounds, or -1
+	kind       int    // value kind, from the name
+	seed       uint64 // hash state after the table and column names
+}
+
+// columnRules derives each column's scrub rule from its name.
+func columnRules(h copyHeader) []columnRule {
+	cols := make([]columnRule, len(h.Columns))
+	for i, c := range h.Columns {
+		lc := strings.ToLower(c)
+		r := columnRule{sensitive: Sensitive(c), compoundOf: -1, seed: mixString(mixString(fnvOffset, h.Table), c)}
+		switch {
+		case strings.Contains(lc, "millicents"):
+			r.kind = kindMillicents
+		case strings.Contains(lc, "cents"):
+			r.kind = kindCents
+		case strings.Contains(lc, "escalation"):
+			r.kind = kindEscalation
+		}
+		cols[i] = r
+	}
+	for i, c := range h.Columns {
+		if base, ok := strings.CutSuffix(c, "_compounded"); ok && cols[i].sensitive {
+			for j, b := range h.Columns {
+				if b == base && cols[j].sensitive {
+					cols[i].compoundOf = j
+				}
+			}
+		}
+	}
+	return cols
 }
 
 // splitFields splits a COPY text row on tabs (tabs inside values are
@@ -185,17 +216,28 @@ func splitFields(dst [][]byte, row []byte) [][]byte {
 
 func isNull(v []byte) bool { return len(v) == 2 && v[0] == '\\' && v[1] == 'N' }
 
-// mix returns a well-spread 64-bit value for the given parts.
-func mix(parts ...string) uint64 {
-	const prime = 1099511628211
-	x := uint64(14695981039346656037) // FNV-1a offset basis
-	for _, p := range parts {
-		for i := 0; i < len(p); i++ {
-			x = (x ^ uint64(p[i])) * prime
-		}
-		x *= prime // a zero byte separates the parts
+// FNV-1a parameters.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// mixString continues an FNV-1a hash over s and a separator.
+func mixString(x uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		x = (x ^ uint64(s[i])) * fnvPrime
 	}
-	// splitmix64 finaliser.
+	return x * fnvPrime
+}
+
+// mixKey hashes a row key and attempt number into the column's seed and
+// spreads the bits (splitmix64 finaliser).
+func mixKey(seed uint64, key []byte, attempt int) uint64 {
+	x := seed
+	for _, b := range key {
+		x = (x ^ uint64(b)) * fnvPrime
+	}
+	x = (x ^ uint64(attempt)) * fnvPrime
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
@@ -204,44 +246,51 @@ func mix(parts ...string) uint64 {
 	return x
 }
 
-// synthValue returns a synthetic value for one sensitive cell, derived from
-// the table, column and row key only (never from the real value, which is
-// used solely to avoid reproducing it).
-func synthValue(table, column, key, real string) string {
+// synthValue appends to dst a synthetic value for one sensitive cell,
+// derived from the table, column and row key only (never from the real
+// value, which only serves to avoid reproducing it and to copy its shape).
+func synthValue(dst []byte, c columnRule, key, real []byte) []byte {
+	start := len(dst)
 	for attempt := 0; ; attempt++ {
-		v := synthOnce(mix(table, column, key, attemptTag(attempt)), column, real)
-		if !sameNumber(v, real) {
-			return v
+		dst = synthOnce(dst[:start], mixKey(c.seed, key, attempt), c.kind, real)
+		if !numEqual(dst[start:], real) {
+			return dst
 		}
 	}
 }
 
-func synthOnce(h uint64, column, real string) string {
-	col := strings.ToLower(column)
-	intPart, frac, isDecimal := strings.Cut(real, ".")
-	if !isDecimal || frac == "" {
-		switch {
-		case strings.Contains(col, "millicents"):
-			return strconv.FormatUint(100000+h%900000, 10)
-		case strings.Contains(col, "cents"):
-			return strconv.FormatUint(100+h%99900, 10)
+func synthOnce(dst []byte, h uint64, kind int, real []byte) []byte {
+	dot := bytes.IndexByte(real, '.')
+	if dot < 0 || dot == len(real)-1 || len(real)-dot-1 > 18 {
+		switch kind {
+		case kindMillicents:
+			return strconv.AppendUint(dst, 100000+h%900000, 10)
+		case kindCents:
+			return strconv.AppendUint(dst, 100+h%99900, 10)
 		default:
-			return strconv.FormatUint(1+h%999, 10)
+			return strconv.AppendUint(dst, 1+h%999, 10)
 		}
 	}
-	scale := len(frac)
+	scale := len(real) - dot - 1
 	unit := pow10(scale)
 	var whole, fraction uint64
 	switch {
-	case strings.Contains(col, "escalation"):
-		// 1.00000 to 1.04999: a plausible yearly escalation.
+	case kind == kindEscalation:
+		// 1.00000 to 1.05000: a plausible yearly escalation.
 		whole, fraction = 1, h%(unit/20+1)
-	case strings.TrimLeft(intPart, "-+") == "0":
+	case len(bytes.TrimLeft(real[:dot], "-+0")) == 0:
 		whole, fraction = 0, 1+h%(unit-1)
 	default:
 		whole, fraction = 1+h%4, (h>>32)%unit
 	}
-	return fmt.Sprintf("%d.%0*d", whole, scale, fraction)
+	dst = strconv.AppendUint(dst, whole, 10)
+	dst = append(dst, '.')
+	var tmp [20]byte
+	digits := strconv.AppendUint(tmp[:0], fraction, 10)
+	for range scale - len(digits) {
+		dst = append(dst, '0')
+	}
+	return append(dst, digits...)
 }
 
 // compoundValue keeps a running product of the synthetic base values of a
@@ -263,7 +312,7 @@ func compoundValue(products map[int]*big.Rat, col int, base, real string) string
 	products[col] = p
 	_, frac, _ := strings.Cut(real, ".")
 	v := roundRat(p, len(frac))
-	for sameNumber(v, real) {
+	for numEqual([]byte(v), []byte(real)) {
 		r, _ := new(big.Rat).SetString(v)
 		r.Add(r, new(big.Rat).SetFrac64(1, int64(pow10(len(frac)))))
 		v = r.FloatString(len(frac))
@@ -290,32 +339,29 @@ func pow10(n int) uint64 {
 	return p
 }
 
-// sameNumber reports whether two COPY text numbers are equal in value
-// ("1.20" and "1.2" are; "\N" equals only itself).
-func sameNumber(a, b string) bool {
-	return normNumber(a) == normNumber(b)
+// numEqual reports whether two COPY text numbers are equal in value,
+// without allocating ("1.20" equals "1.2" and "01.2"; "\\N" only itself).
+func numEqual(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	na, ia, fa := splitNumber(a)
+	nb, ib, fb := splitNumber(b)
+	return na == nb && bytes.Equal(ia, ib) && bytes.Equal(fa, fb)
 }
 
-func normNumber(s string) string {
-	s = strings.TrimLeft(s, "+")
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(strings.TrimPrefix(s, "-"), "0")
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+// splitNumber returns a number's sign, integer digits without leading
+// zeros and fraction digits without trailing zeros.
+func splitNumber(s []byte) (neg bool, intPart, frac []byte) {
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
 	}
-	if s == "" || s == "." {
-		return "0"
+	intPart, frac, _ = bytes.Cut(s, []byte("."))
+	intPart = bytes.TrimLeft(intPart, "0")
+	frac = bytes.TrimRight(frac, "0")
+	if len(intPart) == 0 && len(frac) == 0 {
+		neg = false
 	}
-	if neg {
-		return "-" + s
-	}
-	return s
-}
-
-// attemptTag names a retry; the first attempt has none (no allocation).
-func attemptTag(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
+	return neg, intPart, frac
 }
