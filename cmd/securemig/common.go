@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/joho/godotenv"
 	"github.com/urfave/cli/v2"
 )
@@ -29,4 +30,17 @@ func databaseURL(c *cli.Context) (string, error) {
 		return u, nil
 	}
 	return localDatabaseURL(c)
+}
+
+// connect opens a connection to databaseURL(c). The caller closes it.
+func connect(c *cli.Context) (*pgx.Conn, error) {
+	dsn, err := databaseURL(c)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(c.Context, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the database: %w", err)
+	}
+	return conn, nil
 }

@@ -9,11 +9,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
 	"github.com/securemig/securemig/importer"
 	"github.com/securemig/securemig/internal/buildinfo"
+	"github.com/securemig/securemig/internal/digest"
 	"github.com/securemig/securemig/parser"
 	"github.com/securemig/securemig/sample"
 	"github.com/securemig/securemig/zipref"
@@ -71,11 +71,11 @@ func runPricingImport(c *cli.Context) error {
 			return withExitCode(1, fmt.Errorf("no --rate-areas given and %s not found: %w", refPath, err))
 		}
 	}
-	sum, err := importer.HashFile(file)
+	sum, err := digest.File(file)
 	if err != nil {
 		return withExitCode(1, err)
 	}
-	refSum, err := importer.HashFile(refPath)
+	refSum, err := digest.File(refPath)
 	if err != nil {
 		return withExitCode(1, err)
 	}
@@ -103,13 +103,9 @@ func runPricingImport(c *cli.Context) error {
 		}
 		return withExitCode(1, fmt.Errorf("%s: %d problem(s); nothing imported", refPath, len(refProblems)))
 	}
-	dsn, err := databaseURL(c)
+	conn, err := connect(c)
 	if err != nil {
 		return withExitCode(1, err)
-	}
-	conn, err := pgx.Connect(c.Context, dsn)
-	if err != nil {
-		return withExitCode(1, fmt.Errorf("connecting to the database: %w", err))
 	}
 	defer conn.Close(c.Context)
 	summary, err := importer.Import(c.Context, conn, res, ref, importer.Options{

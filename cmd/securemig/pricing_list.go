@@ -5,7 +5,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
 	"github.com/securemig/securemig/importer"
@@ -28,13 +27,9 @@ func pricingListCommand() *cli.Command {
 
 // runPricingList implements `securemig pricing list`.
 func runPricingList(c *cli.Context) error {
-	dsn, err := databaseURL(c)
+	conn, err := connect(c)
 	if err != nil {
 		return withExitCode(1, err)
-	}
-	conn, err := pgx.Connect(c.Context, dsn)
-	if err != nil {
-		return withExitCode(1, fmt.Errorf("connecting to the database: %w", err))
 	}
 	defer conn.Close(c.Context)
 	contracts, runs, err := importer.List(c.Context, conn)

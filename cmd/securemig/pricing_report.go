@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
 	"github.com/securemig/securemig/internal/buildinfo"
@@ -101,13 +100,9 @@ func runPricingReport(c *cli.Context) error {
 	if err != nil {
 		return withExitCode(reportErrorExit, err)
 	}
-	dsn, err := databaseURL(c)
+	conn, err := connect(c)
 	if err != nil {
 		return withExitCode(reportErrorExit, err)
-	}
-	conn, err := pgx.Connect(c.Context, dsn)
-	if err != nil {
-		return withExitCode(reportErrorExit, fmt.Errorf("connecting to the database: %w", err))
 	}
 	defer conn.Close(c.Context)
 	r, err := report.Generate(c.Context, conn, report.Request{

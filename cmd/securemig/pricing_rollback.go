@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
 	"github.com/securemig/securemig/importer"
@@ -30,13 +29,9 @@ func pricingRollbackCommand() *cli.Command {
 // runPricingRollback implements `securemig pricing rollback`.
 func runPricingRollback(c *cli.Context) error {
 	code := c.String("contract-code")
-	dsn, err := databaseURL(c)
+	conn, err := connect(c)
 	if err != nil {
 		return withExitCode(1, err)
-	}
-	conn, err := pgx.Connect(c.Context, dsn)
-	if err != nil {
-		return withExitCode(1, fmt.Errorf("connecting to the database: %w", err))
 	}
 	defer conn.Close(c.Context)
 	counts, err := importer.Rollback(c.Context, conn, code)

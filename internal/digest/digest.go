@@ -1,4 +1,7 @@
-package importer
+// Package digest computes the SHA-256 digests securemig records for files:
+// workbooks and reference CSVs in the import log, secure migrations in the
+// lock file.
+package digest
 
 import (
 	"crypto/sha256"
@@ -8,9 +11,8 @@ import (
 	"os"
 )
 
-// HashFile returns the lowercase hex SHA-256 of the file at path, for the
-// import log.
-func HashFile(path string) (string, error) {
+// File returns the lowercase hex SHA-256 of the file at path, streaming it.
+func File(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("hashing %s: %w", path, err)
