@@ -373,13 +373,14 @@ func TestParentPID(t *testing.T) {
 }
 
 func TestCPUByProcess(t *testing.T) {
-	report := "# Overhead  Command\n#\n    25.00%  securemig\n    10.00%  postgres\n     1.00%  perf\n"
-	got := cpuByProcess(report, 20)
-	want := "profiled run, CPU time by process (of 20.0 core-seconds): securemig 5.00 s, postgres 2.00 s\n"
+	script := strings.Repeat("securemig 10\n", 5) + strings.Repeat("postgres 20\n", 2) +
+		"postgres 99\nswapper 0\nperf 10\nmy prog 30\n"
+	got := cpuByProcess(script, []int{10, 20, 30}, 11)
+	want := "profiled run, CPU time by process (of 11.0 core-seconds): securemig 5.00 s, postgres 2.00 s, my prog 1.00 s\n"
 	if got != want {
 		t.Errorf("cpuByProcess = %q, want %q", got, want)
 	}
-	if got := cpuByProcess("", 1); !strings.Contains(got, "no samples") {
-		t.Errorf("empty report: %q", got)
+	if got := cpuByProcess("", nil, 1); !strings.Contains(got, "no samples") {
+		t.Errorf("empty script: %q", got)
 	}
 }

@@ -60,9 +60,9 @@ func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 		}
 		return string(out), nil
 	}
-	byComm, err := report("--sort", "comm", "--percentage", "absolute")
+	script, err := exec.CommandContext(ctx, perf, "script", "-i", data, "-F", "comm,pid").Output()
 	if err != nil {
-		r.profile = "no profile: " + err.Error()
+		r.profile = "no profile: perf script: " + err.Error()
 		return
 	}
 	top, err := report("--sort", "comm,dso,sym", "--percent-limit", "1", "--percentage", "relative")
@@ -72,7 +72,7 @@ func (b *bench) maybeProfile(ctx context.Context, r *result, t trial) {
 	}
 	r.profile = fmt.Sprintf("measured runs: median wall %s, median CPU time (user+sys) of the command and its children %s\n",
 		fmtSeconds(r.wall.median), fmtSeconds(r.cpu.median)) +
-		cpuByProcess(byComm, s.wall.Seconds()*float64(numCPU())) + "\n" +
+		cpuByProcess(string(script), pids, s.wall.Seconds()*float64(numCPU())) + "\n" +
 		summarizePerf(top, profileTop)
 	if !b.cfg.keep {
 		os.Remove(data)
@@ -251,29 +251,49 @@ func summarizePerf(report string, n int) string {
 	return sb.String()
 }
 
-// cpuByProcess turns perf report's output sorted by comm, with absolute
-// percentages of all samples on all cores (idle included), into CPU seconds
-// per process; coreSeconds is the profiled run's wall time times the cores.
-func cpuByProcess(report string, coreSeconds float64) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "profiled run, CPU time by process (of %.1f core-seconds):", coreSeconds)
-	n := 0
-	for _, l := range strings.Split(report, "\n") {
+// cpuByProcess turns perf script's "comm pid" lines (one per sample, all
+// cores, idle included) into CPU seconds per process name for the processes
+// in pids; coreSeconds is the profiled run's wall time times the cores.
+func cpuByProcess(script string, pids []int, coreSeconds float64) string {
+	want := map[int]bool{}
+	for _, p := range pids {
+		want[p] = true
+	}
+	total := 0
+	byComm := map[string]int{}
+	for _, l := range strings.Split(script, "\n") {
 		f := strings.Fields(l)
-		if len(f) != 2 || strings.HasPrefix(l, "#") || !strings.HasSuffix(f[0], "%") || f[1] == "perf" {
+		if len(f) < 2 {
 			continue
 		}
-		pct, err := strconv.ParseFloat(strings.TrimSuffix(f[0], "%"), 64)
+		pid, err := strconv.Atoi(f[len(f)-1])
 		if err != nil {
 			continue
 		}
-		if n > 0 {
+		total++
+		if comm := strings.Join(f[:len(f)-1], " "); want[pid] && comm != "perf" {
+			byComm[comm]++
+		}
+	}
+	comms := make([]string, 0, len(byComm))
+	for c := range byComm {
+		comms = append(comms, c)
+	}
+	sort.Slice(comms, func(i, j int) bool {
+		if byComm[comms[i]] != byComm[comms[j]] {
+			return byComm[comms[i]] > byComm[comms[j]]
+		}
+		return comms[i] < comms[j]
+	})
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "profiled run, CPU time by process (of %.1f core-seconds):", coreSeconds)
+	for i, c := range comms {
+		if i > 0 {
 			sb.WriteString(",")
 		}
-		fmt.Fprintf(&sb, " %s %s", f[1], fmtSeconds(pct/100*coreSeconds))
-		n++
+		fmt.Fprintf(&sb, " %s %s", c, fmtSeconds(float64(byComm[c])/float64(total)*coreSeconds))
 	}
-	if n == 0 {
+	if len(comms) == 0 {
 		sb.WriteString(" no samples")
 	}
 	return sb.String() + "\n"

@@ -131,10 +131,11 @@ func (b *bench) prepare(ctx context.Context, wb *workbook) error {
 	}
 	wb.xlsx = filepath.Join(dir, wb.tag+".xlsx")
 	wb.rateAreas = filepath.Join(dir, wb.tag+".rate-areas.csv")
-	argv := []string{b.bin, "pricing", "sample", "--out", wb.xlsx, "--rate-areas-out", wb.rateAreas, "--seed", "1"}
+	flags := []string{"--seed", "1"}
 	if wb.scale > 1 {
-		argv = append(argv, "--scale", strconv.Itoa(wb.scale))
+		flags = append(flags, "--scale", strconv.Itoa(wb.scale))
 	}
+	argv := append([]string{b.bin, "pricing", "sample", "--out", wb.xlsx, "--rate-areas-out", wb.rateAreas}, flags...)
 	b.logf("generating the %s sample ...", wb.name)
 	s, err := child{name: "securemig pricing sample", argv: argv, dir: b.root}.run(ctx)
 	if err != nil {
@@ -144,9 +145,8 @@ func (b *bench) prepare(ctx context.Context, wb *workbook) error {
 	if err != nil {
 		return fmt.Errorf("the sample workbook was not written: %w", err)
 	}
-	b.notes = append(b.notes, fmt.Sprintf("The %s sample (`securemig pricing sample --seed 1%s`) is %.1f MB; generating it took %s (not part of any row).",
-		wb.name, map[bool]string{true: " --scale " + strconv.Itoa(wb.scale), false: ""}[wb.scale > 1],
-		float64(fi.Size())/1e6, fmtSeconds(s.wall.Seconds())))
+	b.notes = append(b.notes, fmt.Sprintf("The %s sample (`securemig pricing sample %s`) is a %.1f MB workbook; generating it took %s (not part of any row).",
+		wb.name, strings.Join(flags, " "), float64(fi.Size())/1e6, fmtSeconds(s.wall.Seconds())))
 	return nil
 }
 
