@@ -50,10 +50,7 @@ func newBench(ctx context.Context, cfg config, args []string) (*bench, error) {
 	if _, err := os.Stat(filepath.Join(b.root, "migrations", "schema")); err != nil {
 		return nil, errors.New("run from the repository root (no migrations/schema here)")
 	}
-	if b.bin, err = filepath.Abs(cfg.bin); err != nil {
-		return nil, fmt.Errorf("binary path: %w", err)
-	}
-	if _, err := os.Stat(b.bin); err != nil {
+	if _, err := os.Stat(cfg.bin); err != nil {
 		return nil, fmt.Errorf("%s not found: run 'make build' first", cfg.bin)
 	}
 	if b.self, err = os.Executable(); err != nil {
@@ -64,6 +61,12 @@ func newBench(ctx context.Context, cfg config, args []string) (*bench, error) {
 	}
 	if err := os.MkdirAll(b.work, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the work directory: %w", err)
+	}
+	// Measure a private copy, so that a rebuild of bin/securemig during the
+	// run cannot mix two versions into one table.
+	b.bin = filepath.Join(b.work, "securemig")
+	if err := copyFile(cfg.bin, b.bin); err != nil {
+		return nil, fmt.Errorf("copying %s: %w", cfg.bin, err)
 	}
 	srvURL := os.Getenv("DATABASE_URL")
 	if srvURL == "" {
@@ -270,18 +273,22 @@ func (b *bench) newProject() (string, error) {
 	return dir, nil
 }
 
-// copyFile copies src to dst, keeping the executable bit.
+// copyFile copies src to dst (replacing it), keeping the executable bit.
 func copyFile(src, dst string) error {
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return fmt.Errorf("copying into the scratch project: %w", err)
+		return fmt.Errorf("copying %s: %w", src, err)
 	}
 	mode := os.FileMode(0o600)
 	if fi, err := os.Stat(src); err == nil && fi.Mode()&0o100 != 0 {
 		mode = 0o700
 	}
-	if err := os.WriteFile(dst, data, mode); err != nil {
-		return fmt.Errorf("copying into the scratch project: %w", err)
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func (b *bench) header(ctx context.Context) header {
 		h.version = strings.Join(strings.Fields(s.stdout), " ")
 	}
 	h.notes = append([]string{
-		"Every stage runs the real binary (`bin/securemig`, built by `make build`) as a child process. Wall time is " +
+		"Every stage runs the real binary (a copy of `bin/securemig`, built by `make build`, taken when the run starts) as a child process. Wall time is " +
 			"the clock from start to exit; peak RSS is the child's `ru_maxrss` (including the children it waited for, " +
 			"e.g. pg_dump under `gen`). The PostgreSQL server's own memory is not included.",
 		fmt.Sprintf("Ratios: measured and baseline run alternately (A B A B …), %d pairs; the ratio of each pair is "+

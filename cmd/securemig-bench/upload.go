@@ -77,6 +77,9 @@ func (b *bench) upload(ctx context.Context) result {
 		}
 		defer os.Remove(file)
 		key := "secure-migrations/" + uploadName
+		if _, err := backend.HeadObject(s3Bucket, key); err == nil {
+			return sample{}, fmt.Errorf("the bucket already holds %s: the upload would be skipped", key)
+		}
 		defer backend.DeleteObject(s3Bucket, key)
 		s, err := child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
 			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3Access,
