@@ -24,12 +24,27 @@ type fmtInfo struct {
 
 // errorf reports an error at (row, col).
 func (s *sheetCtx) errorf(kind Kind, row, col int, format string, args ...any) {
-	s.st.add(Error, kind, s.idx, row, col, fmt.Sprintf(format, args...))
+	s.st.add(Error, kind, s.idx, row, col, fmt.Sprintf(format, shortArgs(args)...))
 }
 
 // warnf reports a warning at (row, col).
 func (s *sheetCtx) warnf(kind Kind, row, col int, format string, args ...any) {
-	s.st.add(Warning, kind, s.idx, row, col, fmt.Sprintf(format, args...))
+	s.st.add(Warning, kind, s.idx, row, col, fmt.Sprintf(format, shortArgs(args)...))
+}
+
+// maxArg bounds a string quoted in a problem message, in bytes.
+const maxArg = 256
+
+// shortArgs shortens the long strings among a message's arguments (cell
+// texts of up to maxCellText bytes) so that formatting a message costs the
+// same whatever the cells hold.
+func shortArgs(args []any) []any {
+	for i, a := range args {
+		if str, ok := a.(string); ok && len(str) > maxArg {
+			args[i] = shorten(str, maxArg)
+		}
+	}
+	return args
 }
 
 // cell returns the location of (row, col) in this sheet.
@@ -333,7 +348,7 @@ func (s *sheetCtx) expect(r *row, rowNum, col int, want string, mode byte) {
 	}
 	ok := false
 	if mode == matchW {
-		ok = normalizeWS(found) == normalizeWS(want)
+		ok = equalWS(found, want)
 	} else {
 		ok = found == strings.TrimFunc(want, unicode.IsSpace)
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // This file holds the pure value conversions of spec 2.6. Each returns the
@@ -191,20 +192,39 @@ func decimalLess(d Decimal, limit int64) bool {
 	return d.Unscaled < limit*p
 }
 
-// normalizeWS removes every white-space character and maps the typographic
-// apostrophe to a straight one (header match mode W).
-func normalizeWS(s string) string {
-	var b strings.Builder
-	for _, r := range s {
+// equalWS reports whether a and b are equal in header match mode W: every
+// white-space character removed and the typographic apostrophe read as a
+// straight one. It does not allocate, whatever the length of a cell's text.
+func equalWS(a, b string) bool {
+	i, j := 0, 0
+	for {
+		ra, ni := nextWS(a, i)
+		rb, nj := nextWS(b, j)
+		if ra != rb {
+			return false
+		}
+		if ra < 0 {
+			return true
+		}
+		i, j = ni, nj
+	}
+}
+
+// nextWS returns the next rune of s from byte offset i in match mode W, or
+// -1 at the end, and the offset after it.
+func nextWS(s string, i int) (rune, int) {
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 		switch {
 		case unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff':
 		case r == '\u2019':
-			b.WriteByte('\'')
+			return '\'', i
 		default:
-			b.WriteRune(r)
+			return r, i
 		}
 	}
-	return b.String()
+	return -1, i
 }
 
 // threeDigits renders v (0–999) as three digits.

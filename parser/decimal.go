@@ -16,6 +16,12 @@ type number struct {
 // maxExp bounds exponents so that arithmetic on them cannot overflow.
 const maxExp = 1 << 20
 
+// maxMagnitude bounds the decimal exponent of a number's leading digit: Excel
+// stores IEEE doubles (about 1.8E308 down to 4.9E-324), so a stored text
+// outside ±1E±maxMagnitude is malformed. The bound keeps plain renderings of
+// a number short: without it "1E999999" would render as a megabyte of zeros.
+const maxMagnitude = 400
+
 // parseNumber parses a stored numeric text such as "2.4769999999999999",
 // "-12", "1E-3" or ".5". It never goes through binary floating point.
 func parseNumber(s string) (number, bool) {
@@ -81,6 +87,9 @@ exponent:
 	n.digits = b.String()
 	n.exp = e - frac
 	n.trim()
+	if lead := len(n.digits) + n.exp; n.digits != "" && (lead > maxMagnitude || lead < -maxMagnitude) {
+		return number{}, false
+	}
 	return n, true
 }
 

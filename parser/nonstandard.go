@@ -36,7 +36,7 @@ func (h *nonStandard) row(r *row) {
 	if len(h.sections) > 0 {
 		cur = h.sections[len(h.sections)-1]
 	}
-	if c := r.get(colC); c.typ == cellText && normalizeWS(c.val) == "OriginID" {
+	if c := r.get(colC); c.typ == cellText && equalWS(c.val, "OriginID") {
 		h.checkPending(cur, nil)
 		s.expect(r, r.n, colD, "Origin Area", matchW)
 		s.expect(r, r.n, colE, "Destination ID", matchW)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // dataSheet names a data sheet and its standard 1-based tab position.
@@ -109,10 +110,15 @@ type state struct {
 // problemKey orders problems: sheet order, then row, then column.
 type problemKey struct{ sheet, row, col, seq int }
 
+// maxMessage bounds a problem message in bytes. Messages quote cell texts,
+// which may be up to maxCellText long and repeated in every row; the bound
+// keeps the problem list proportional to the number of problems.
+const maxMessage = 1 << 10
+
 // add records a problem. sheet is a data-sheet index, or -1 for the
 // workbook; row and col are 0 when not applicable.
 func (st *state) add(sev Severity, kind Kind, sheet, row, col int, msg string) {
-	p := Problem{Severity: sev, Kind: kind, Message: msg}
+	p := Problem{Severity: sev, Kind: kind, Message: shorten(msg, maxMessage)}
 	if sheet >= 0 && kind != KindSheetByPosition {
 		p.Sheet = st.found[sheet]
 		if row > 0 && col > 0 {
@@ -121,6 +127,19 @@ func (st *state) add(sev Severity, kind Kind, sheet, row, col int, msg string) {
 	}
 	st.res.Problems = append(st.res.Problems, p)
 	st.keys = append(st.keys, problemKey{sheet, row, col, len(st.keys)})
+}
+
+// shorten cuts s to at most n bytes on a rune boundary, marking the cut
+// with "…".
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // sortProblems orders problems deterministically.

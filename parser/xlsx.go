@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -46,6 +47,7 @@ type workbook struct {
 	zr      *zip.Reader
 	tabs    []tab    // every tab in workbook order (hidden ones included)
 	strings []string // shared strings
+	long    []int    // indexes of the shared strings longer than maxCellText, ascending
 	formats []string // number format code per cell style index (cellXfs)
 }
 
@@ -55,9 +57,30 @@ type tab struct {
 	part string // zip path of the sheet XML; empty if unresolvable
 }
 
-// maxPartSize bounds the uncompressed size of the XML parts read whole
-// (workbook, relationships, shared strings, styles).
-const maxPartSize = 256 << 20
+// Limits on what a workbook may declare. Each is well above what Excel
+// itself can produce, so only a corrupt or hostile file reaches one; they
+// bound the parser's memory and time whatever the input.
+const (
+	// maxPartSize bounds the uncompressed size of the XML parts read whole
+	// (workbook, relationships, shared strings, styles).
+	maxPartSize = 64 << 20
+	// maxTabs bounds the sheets a workbook lists.
+	maxTabs = 1 << 12
+	// maxSharedStrings bounds the shared string table.
+	maxSharedStrings = 1 << 20
+	// maxCellStyles bounds the cell styles (cellXfs); Excel allows 64000.
+	maxCellStyles = 1 << 16
+	// maxFormatCode bounds a number format code; Excel allows 255 characters.
+	maxFormatCode = 1 << 10
+	// maxCellText bounds a cell's text in bytes: Excel's 32767 characters of
+	// up to 3 bytes each in UTF-8. A longer text or number reads as the error
+	// value tooLong.
+	maxCellText = 3 * 32767
+)
+
+// tooLong is the value of a cell whose text exceeds maxCellText: an error
+// cell, so it is invalid wherever a value is needed.
+const tooLong = "#TOOLONG"
 
 // openWorkbook opens the package and reads its sheet list, shared strings and
 // styles. The error describes why the file is not a readable XLSX.
@@ -179,6 +202,9 @@ func (wb *workbook) readSheetList() error {
 				t.part = rels[a.Value]
 			}
 		}
+		if len(wb.tabs) == maxTabs {
+			return fmt.Errorf("reading %s: more than %d sheets", wbPath, maxTabs)
+		}
 		wb.tabs = append(wb.tabs, t)
 	}
 	if len(wb.tabs) == 0 {
@@ -222,6 +248,7 @@ func (wb *workbook) readSharedStrings() error {
 		sb            strings.Builder
 		inSI, inT     bool
 		phoneticDepth int
+		long          bool // the current string exceeds maxCellText
 	)
 	for {
 		tok, err := d.RawToken()
@@ -235,7 +262,7 @@ func (wb *workbook) readSharedStrings() error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "si":
-				inSI = true
+				inSI, long = true, false
 				sb.Reset()
 			case "rPh":
 				phoneticDepth++
@@ -245,6 +272,13 @@ func (wb *workbook) readSharedStrings() error {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "si":
+				if len(wb.strings) == maxSharedStrings {
+					return fmt.Errorf("reading xl/sharedStrings.xml: more than %d shared strings", maxSharedStrings)
+				}
+				if long {
+					wb.long = append(wb.long, len(wb.strings))
+					sb.Reset()
+				}
 				wb.strings = append(wb.strings, sb.String())
 				inSI = false
 			case "rPh":
@@ -253,7 +287,11 @@ func (wb *workbook) readSharedStrings() error {
 				inT = false
 			}
 		case xml.CharData:
-			if inT {
+			if inT && !long {
+				if sb.Len()+len(t) > maxCellText {
+					long = true
+					continue
+				}
 				sb.Write(t)
 			}
 		}
@@ -282,13 +320,22 @@ func (wb *workbook) readStyles() error {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "numFmt":
-				if id, err := strconv.Atoi(attr(&t, "numFmtId")); err == nil {
-					custom[id] = attr(&t, "formatCode")
+				id, err := strconv.Atoi(attr(&t, "numFmtId"))
+				if err != nil {
+					continue
 				}
+				code := attr(&t, "formatCode")
+				if len(code) > maxFormatCode {
+					return fmt.Errorf("reading xl/styles.xml: number format %d is longer than %d bytes", id, maxFormatCode)
+				}
+				custom[id] = code
 			case "cellXfs":
 				inCellXfs = true
 			case "xf":
 				if inCellXfs {
+					if len(xfIDs) == maxCellStyles {
+						return fmt.Errorf("reading xl/styles.xml: more than %d cell styles", maxCellStyles)
+					}
 					id, _ := strconv.Atoi(attr(&t, "numFmtId"))
 					xfIDs = append(xfIDs, id)
 				}
@@ -414,6 +461,10 @@ func (s *sheetReader) readRow(se *xml.StartElement) {
 			}
 			col = c.col
 			if c.typ != cellBlank {
+				if len(s.cells) == maxCols {
+					s.err = fmt.Errorf("row %d: more than %d cells", s.row, maxCols)
+					return
+				}
 				s.cells = append(s.cells, c)
 			}
 		case xml.EndElement:
@@ -426,7 +477,7 @@ func (s *sheetReader) readRow(se *xml.StartElement) {
 
 // readCell reads one <c> element; prev is the previous cell's column.
 func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
-	c := xcell{col: prev + 1}
+	c := xcell{col: min(prev+1, maxCols)}
 	var typeAttr string
 	for _, a := range se.Attr {
 		switch a.Name.Local {
@@ -443,7 +494,7 @@ func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
 		}
 	}
 	var v string
-	hasV, inV, inIS, inT := false, false, false, false
+	hasV, inV, inIS, inT, long := false, false, false, false, false
 	phonetic := 0
 	s.cellSB.Reset()
 	for {
@@ -468,17 +519,27 @@ func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
 			switch t.Name.Local {
 			case "v":
 				inV = false
-				v = s.cellSB.String()
+				if !long {
+					v = s.cellSB.String()
+				}
 				s.cellSB.Reset()
 			case "rPh":
 				phonetic--
 			case "t":
 				inT = false
 			case "c":
+				if long {
+					c.typ, c.val = cellError, tooLong
+					return c
+				}
 				return s.finishCell(c, typeAttr, v, hasV)
 			}
 		case xml.CharData:
-			if inV || inT {
+			if (inV || inT) && !long {
+				if s.cellSB.Len()+len(t) > maxCellText {
+					long = true
+					continue
+				}
 				s.cellSB.Write(t)
 			}
 		}
@@ -490,9 +551,13 @@ func (s *sheetReader) finishCell(c xcell, typeAttr, v string, hasV bool) xcell {
 	switch typeAttr {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if hasV && err == nil && i >= 0 && i < len(s.wb.strings) {
+		_, long := slices.BinarySearch(s.wb.long, i)
+		switch {
+		case hasV && err == nil && long:
+			c.typ, c.val = cellError, tooLong
+		case hasV && err == nil && i >= 0 && i < len(s.wb.strings):
 			c.typ, c.val = cellText, s.wb.strings[i]
-		} else if hasV {
+		case hasV:
 			c.typ, c.val = cellError, "#BADSTRINGINDEX"
 		}
 	case "inlineStr":
