@@ -161,12 +161,13 @@ func TestWriteTableAndChecks(t *testing.T) {
 			ratio:  summary{median: 2, min: 2, max: 2, n: 5},
 			checks: []check{below("parse ≤ 1.5×", 2, 1.5, true, fmtTimes)}},
 		{stage: "apply", sample: "full size", what: "migrate", note: "securemig migrate is not implemented yet"},
+		{stage: "apply", sample: "x", what: "migrate", runs: 5, note: "loaded 1 rows, psql 2"},
 	}
 	var sb strings.Builder
 	writeTable(&sb, rs)
 	table := sb.String()
 	for _, want := range []string{`a\|b`, "| 5 |", "1.00 s", "50 MB", "10 rows/s", "500 ms", "2.00× (2.00–2.00)",
-		"securemig migrate is not implemented yet"} {
+		"securemig migrate is not implemented yet", "| migrate — **loaded 1 rows, psql 2** | 5 |"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}

@@ -113,8 +113,12 @@ func writeTable(w io.Writer, rs []result) {
 		if rate == "" {
 			rate = "–"
 		}
+		what := r.what
+		if r.note != "" {
+			what += " — **" + r.note + "**"
+		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n",
-			r.stage, r.sample, cell(r.what), r.runs, fmtWall(r.wall), fmtBytes(r.rss), rate,
+			r.stage, r.sample, cell(what), r.runs, fmtWall(r.wall), fmtBytes(r.rss), rate,
 			base, baseWall, fmtRatio(r.ratio))
 	}
 }
