@@ -13,13 +13,7 @@ type sheetCtx struct {
 	idx     int
 	tab     string
 	records int
-	fmtMemo map[int]fmtInfo
-}
-
-// fmtInfo caches what a cell style's number format means.
-type fmtInfo struct {
-	code string
-	date bool
+	fmtMemo map[int]numFormat
 }
 
 // errorf reports an error at (row, col).
@@ -51,15 +45,14 @@ func shortArgs(args []any) []any {
 func (s *sheetCtx) cell(row, col int) Cell { return Cell{Sheet: s.tab, Col: col, Row: row} }
 
 // format returns the number format of a style.
-func (s *sheetCtx) format(style int) fmtInfo {
+func (s *sheetCtx) format(style int) numFormat {
 	if f, ok := s.fmtMemo[style]; ok {
 		return f
 	}
 	if s.fmtMemo == nil {
-		s.fmtMemo = map[int]fmtInfo{}
+		s.fmtMemo = map[int]numFormat{}
 	}
-	code := s.st.wb.format(style)
-	f := fmtInfo{code: code, date: isDateFormat(code)}
+	f := parseFormat(s.st.wb.format(style))
 	s.fmtMemo[style] = f
 	return f
 }
@@ -83,7 +76,7 @@ func (s *sheetCtx) display(c xcell) string {
 		if f.date {
 			return generalText(n)
 		}
-		return strings.TrimFunc(displayNumber(n, f.code), unicode.IsSpace)
+		return strings.TrimFunc(f.display(n), unicode.IsSpace)
 	}
 	return ""
 }

@@ -64,18 +64,18 @@ func TestDisplayNumber(t *testing.T) {
 		if !ok {
 			t.Fatalf("parseNumber(%q)", tt.value)
 		}
-		if got := displayNumber(n, tt.format); got != tt.want {
-			t.Errorf("displayNumber(%s, %s) = %q, want %q", tt.value, tt.format, got, tt.want)
+		if got := parseFormat(tt.format).display(n); got != tt.want {
+			t.Errorf("display(%s, %s) = %q, want %q", tt.value, tt.format, got, tt.want)
 		}
 	}
 	for _, f := range []string{"m/d/yy", "yyyy-mm-dd", "[h]:mm", "h:mm AM/PM"} {
-		if !isDateFormat(f) {
-			t.Errorf("isDateFormat(%q) = false", f)
+		if !parseFormat(f).date {
+			t.Errorf("parseFormat(%q).date = false", f)
 		}
 	}
 	for _, f := range []string{"General", `"$"0.000`, `_("$"* #,##0.00_)`, `[Red]0.00`} {
-		if isDateFormat(f) {
-			t.Errorf("isDateFormat(%q) = true", f)
+		if parseFormat(f).date {
+			t.Errorf("parseFormat(%q).date = true", f)
 		}
 	}
 }

@@ -18,7 +18,7 @@ type hostile struct {
 	want  string // a substring of the open error or of some problem
 }
 
-// hostileParts are short enough to seed FuzzParseParts as well.
+// hostileParts are the short hostile parts.
 var hostileParts = []hostile{
 	{"huge dimensions", 1, `<worksheet><dimension ref="A1:XFD1048576"/><sheetData><row r="99999999" spans="1:16384"><c r="XFD1048577" t="s"><v>-1</v></c><c t="n"><v>1E999999</v></c></row></sheetData></worksheet>`,
 		"linehaul prices: no data rows"},

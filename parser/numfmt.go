@@ -12,31 +12,38 @@ import (
 // thousands separators, decimals, percent and the positive;negative;zero
 // sections. Other formats (fractions, scientific) fall back to General.
 
-// isDateFormat reports whether a format code displays dates or times.
-func isDateFormat(code string) bool {
+// numFormat is a number format code split into sections and tokenized once,
+// so that rendering a cell does not parse its format again.
+type numFormat struct {
+	secs [][]token
+	date bool // the format displays dates or times
+}
+
+// parseFormat tokenizes a format code.
+func parseFormat(code string) numFormat {
+	var f numFormat
 	for _, sec := range splitSections(code) {
+		toks := tokenize(sec)
+		f.secs = append(f.secs, toks)
 		if strings.EqualFold(strings.TrimSpace(sec), "general") {
 			continue
 		}
-		for _, t := range tokenize(sec) {
-			if t.kind == tokDate {
-				return true
-			}
+		for _, t := range toks {
+			f.date = f.date || t.kind == tokDate
 		}
 	}
-	return false
+	return f
 }
 
-// displayNumber renders n with the format code.
-func displayNumber(n number, code string) string {
-	secs := splitSections(code)
-	sec := secs[0]
+// display renders n with the format.
+func (f numFormat) display(n number) string {
+	sec := f.secs[0]
 	v := n
 	switch {
-	case n.neg && len(secs) >= 2:
-		sec, v.neg = secs[1], false
-	case n.isZero() && len(secs) >= 3:
-		sec = secs[2]
+	case n.neg && len(f.secs) >= 2:
+		sec, v.neg = f.secs[1], false
+	case n.isZero() && len(f.secs) >= 3:
+		sec = f.secs[2]
 	}
 	return renderSection(v, sec)
 }
@@ -170,9 +177,9 @@ func isElapsed(s string) bool {
 	return true
 }
 
-// renderSection renders v (sign already chosen) with one format section.
-func renderSection(v number, sec string) string {
-	toks := tokenize(sec)
+// renderSection renders v (sign already chosen) with one tokenized format
+// section.
+func renderSection(v number, toks []token) string {
 	var intMin, fracMin, fracMax int
 	grouping, percent, hasDigits := false, false, false
 	for i, t := range toks {

@@ -45,10 +45,11 @@ type xcell struct {
 // workbook is an opened XLSX package.
 type workbook struct {
 	zr      *zip.Reader
-	tabs    []tab    // every tab in workbook order (hidden ones included)
-	strings []string // shared strings
-	long    []int    // indexes of the shared strings longer than maxCellText, ascending
-	formats []string // number format code per cell style index (cellXfs)
+	tabs    []tab         // every tab in workbook order (hidden ones included)
+	strings []string      // shared strings
+	long    []int         // indexes of the shared strings longer than maxCellText, ascending
+	formats []string      // number format code per cell style index (cellXfs)
+	buf     *bufio.Reader // read buffer of the open sheet, reused sheet after sheet
 }
 
 // tab is one sheet of the workbook.
@@ -377,7 +378,7 @@ type sheetReader struct {
 	cellSB strings.Builder
 }
 
-// openSheet starts reading the sheet of tab t.
+// openSheet starts reading the sheet of tab t. One sheet is open at a time.
 func (wb *workbook) openSheet(t tab) (*sheetReader, error) {
 	f := wb.file(t.part)
 	if t.part == "" || f == nil {
@@ -387,7 +388,12 @@ func (wb *workbook) openSheet(t tab) (*sheetReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q: %w", t.name, err)
 	}
-	return &sheetReader{wb: wb, rc: rc, d: xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))}, nil
+	if wb.buf == nil {
+		wb.buf = bufio.NewReaderSize(rc, 64<<10)
+	} else {
+		wb.buf.Reset(rc)
+	}
+	return &sheetReader{wb: wb, rc: rc, d: xml.NewDecoder(wb.buf)}, nil
 }
 
 // Close releases the sheet's stream.
