@@ -139,10 +139,9 @@ func Run(ctx context.Context, dsn string, opts Options, w io.Writer) error {
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
-	cmd.Stdout = w
 	stderr := &limitedBuffer{max: maxStderr}
 	cmd.Stderr = stderr
-	if err := cmd.Run(); err != nil {
+	if err := runPiped(cmd, w); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if password != "" {
 			msg = strings.ReplaceAll(msg, password, "***")
@@ -156,6 +155,56 @@ func Run(ctx context.Context, dsn string, opts Options, w io.Writer) error {
 		return fmt.Errorf("pg_dump: %w: %s", err, msg)
 	}
 	return nil
+}
+
+// pipeBuffer is the size of the pipe from pg_dump and of the reads from
+// it: few large reads instead of many 64 KiB ones.
+const pipeBuffer = 1 << 20
+
+// runPiped runs cmd with its standard output copied to w through a pipe of
+// pipeBuffer bytes (where the system allows it) in reads of up to
+// pipeBuffer bytes. A failing w stops the copy; cmd then fails writing.
+func runPiped(cmd *exec.Cmd, w io.Writer) error {
+	if f, ok := w.(*os.File); ok {
+		cmd.Stdout = f
+		return cmd.Run()
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	growPipe(pw, pipeBuffer)
+	cmd.Stdout = pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return err
+	}
+	buf := make([]byte, pipeBuffer)
+	var copyErr error
+	for {
+		n, err := pr.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				copyErr = werr
+				break
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			copyErr = err
+			break
+		}
+	}
+	pr.Close()
+	waitErr := cmd.Wait()
+	if copyErr != nil {
+		return copyErr
+	}
+	return waitErr
 }
 
 // splitPassword removes the password from a connection string (URL or

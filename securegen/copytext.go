@@ -56,6 +56,9 @@ var endOfCopy = []byte("\\.")
 
 // isCopyEnd reports whether line (terminator included) ends COPY data.
 func isCopyEnd(line []byte) bool {
+	if len(line) < 2 || len(line) > 4 || line[0] != '\\' {
+		return false // the common case, decided without trimming
+	}
 	return bytes.Equal(bytes.TrimRight(line, "\r\n"), endOfCopy)
 }
 

@@ -16,6 +16,7 @@ type bodyFilter struct {
 	pending []byte
 	inCopy  bool
 	table   string
+	rows    int64 // rows of the current COPY block
 	counts  map[string]int64
 	order   []string
 	line    int
@@ -69,8 +70,9 @@ func (f *bodyFilter) lines(b []byte) error {
 		case f.inCopy:
 			if isCopyEnd(line) {
 				f.inCopy = false
+				f.counts[f.table] += f.rows
 			} else {
-				f.counts[f.table]++
+				f.rows++
 			}
 		case bytes.HasPrefix(line, restrictPrefix) || bytes.HasPrefix(line, unrestrictPrefix):
 			if _, err := f.out.Write(b[start:pos]); err != nil {
@@ -83,7 +85,7 @@ func (f *bodyFilter) lines(b []byte) error {
 				return fmt.Errorf("pg_dump output line %d: %w", f.line, err)
 			}
 			if ok {
-				f.inCopy, f.table = true, h.Table
+				f.inCopy, f.table, f.rows = true, h.Table, 0
 				if _, seen := f.counts[h.Table]; !seen {
 					f.order = append(f.order, h.Table)
 					f.counts[h.Table] = 0

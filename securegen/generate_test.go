@@ -268,11 +268,8 @@ func TestForcedLeakFailsAndLeavesNothing(t *testing.T) {
 	dsn := contractDB(t)
 	ws := newWorkspace(t)
 	o := ws.options(dsn, "SAMPLE")
-	var prodPath string
-	o.afterScrub = func(ph string) error {
+	o.afterScrub = func(prodPath, ph string) error {
 		// Copy one real price row back into the placeholder.
-		matches, _ := filepath.Glob(filepath.Join(ws.outDir, "*.up.sql"))
-		prodPath = matches[0]
 		prod, err := os.ReadFile(prodPath)
 		if err != nil {
 			return err

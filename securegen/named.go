@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // generateNamed wraps an existing dump or SQL file (--name mode): the
@@ -14,6 +15,7 @@ import (
 // set_config and setval lines, and leaves out any other statement (it might
 // carry data). No down migration and no guard are written.
 func generateNamed(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
 	if !nameRE.MatchString(o.Name) {
 		return nil, fmt.Errorf("invalid migration name %q: use lower-case letters, digits and '_'", o.Name)
 	}
@@ -25,7 +27,7 @@ func generateNamed(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{opts: o}
+	p := &plan{opts: o, start: start}
 	if err := p.prepare(ctx, o.Name); err != nil {
 		return nil, err
 	}

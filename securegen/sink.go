@@ -128,15 +128,39 @@ func (s *sink) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// commit flushes, syncs and moves the temporary files to their final
-// names, never overwriting an existing file.
-func (s *sink) commit() (*written, error) {
-	s.closed = true
+// flush writes out the buffers. The data stays under temporary names
+// (tempPaths) until commit.
+func (s *sink) flush() error {
 	for _, p := range s.parts {
 		if err := p.bw.Flush(); err != nil {
-			s.cleanup()
-			return nil, fmt.Errorf("writing %s: %w", s.name, err)
+			return fmt.Errorf("writing %s: %w", s.name, err)
 		}
+	}
+	return nil
+}
+
+// tempPaths lists the temporary files in order (the whole file or its
+// parts); after flush they hold everything written.
+func (s *sink) tempPaths() []string {
+	paths := make([]string, len(s.parts))
+	for i, p := range s.parts {
+		paths[i] = p.f.Name()
+	}
+	return paths
+}
+
+// digest returns the SHA-256 of everything written so far.
+func (s *sink) digest() string { return hex.EncodeToString(s.whole.Sum(nil)) }
+
+// commit flushes, syncs and moves the temporary files to their final
+// names, never overwriting an existing file. On failure nothing is left.
+func (s *sink) commit() (*written, error) {
+	if err := s.flush(); err != nil {
+		s.cleanup()
+		return nil, err
+	}
+	s.closed = true
+	for _, p := range s.parts {
 		if err := p.f.Sync(); err != nil {
 			s.cleanup()
 			return nil, fmt.Errorf("writing %s: %w", s.name, err)
@@ -151,7 +175,7 @@ func (s *sink) commit() (*written, error) {
 		os.Remove(s.parts[n-1].f.Name())
 		s.parts = s.parts[:n-1]
 	}
-	w := &written{Path: filepath.Join(s.dir, s.name), SHA256: hex.EncodeToString(s.whole.Sum(nil)), Size: s.size}
+	w := &written{Path: filepath.Join(s.dir, s.name), SHA256: s.digest(), Size: s.size}
 	if len(s.parts) == 1 {
 		if err := linkNew(s.parts[0].f.Name(), w.Path); err != nil {
 			s.cleanup()

@@ -41,11 +41,19 @@ func genSecureMigrationCommand() *cli.Command {
 			"With --name and --file, an existing dump or SQL file is wrapped the same way (no guard, no\n" +
 			"down file; the placeholder keeps only scrubbed COPY blocks and SET/setval lines).\n" +
 			"On failure nothing is left behind. The database is DATABASE_URL, else the local cluster.\n\n" +
+			"A contract already in the lock file is refused. With --replace, its earlier migration is\n" +
+			"replaced when it was never uploaded (no uploads in its lock entry) and its placeholder is\n" +
+			"not in git (index or HEAD): the new one (a new version) is generated and checked first, then\n" +
+			"the old production, down and placeholder files, manifest line and lock entry are removed.\n" +
+			"An uploaded or committed migration is never replaced: ship a new contract code, or a new\n" +
+			"migration that supersedes it.\n\n" +
 			"Prints 'production: PATH' (first part when split), 'down:', 'placeholder:', 'sha256:',\n" +
-			"'size:' and one 'rows: TABLE N' line per table.\n\n" +
+			"'size:', one 'rows: TABLE N' line per table, 'replaced: FILE' per replaced migration and\n" +
+			"'timing: production S.SSSs, placeholder S.SSSs, leak check S.SSSs, commit S.SSSs, total S.SSSs'\n" +
+			"(production = pg_dump and writing the production file, comparable with a bare pg_dump).\n\n" +
 			"Exit codes: 0 generated (a production file over --size-limit-mib without --split is\n" +
-			"generated with a warning on stderr); 1 failure (bad input, leak, refused path, database or\n" +
-			"file failure; nothing written).",
+			"generated with a warning on stderr); 1 failure (bad input, leak, refused path, contract\n" +
+			"already shipped, database or file failure; nothing written or removed).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "contract-code", Usage: "contract `CODE` to ship (imported with `securemig pricing import`)"},
 			&cli.StringFlag{Name: "name", Usage: "migration `NAME` (a-z, 0-9, _) for wrapping --file instead of a contract"},
@@ -64,6 +72,7 @@ func genSecureMigrationCommand() *cli.Command {
 				Usage: "pg_dump `PROGRAM` (default: /usr/lib/postgresql/<server major>/bin/pg_dump, then PATH)"},
 			&cli.Int64Flag{Name: "size-limit-mib", Value: securegen.DefaultSizeLimit >> 20, EnvVars: []string{"SECUREMIG_SIZE_LIMIT_MIB"},
 				Usage: "warn when the production file exceeds `MIB` MiB (the antivirus limit); with --split, the part size"},
+			&cli.BoolFlag{Name: "replace", Usage: "replace this contract's earlier migration if it was never uploaded nor committed (contract mode)"},
 			&cli.BoolFlag{Name: "split", Usage: "cut a production file over the size limit into parts <version>_<name>.part-NNN.up.sql, applied as one version"},
 		},
 		Action: runGenSecureMigration,
@@ -83,7 +92,7 @@ func runGenSecureMigration(c *cli.Context) error {
 		Include: c.StringSlice("table"), Exclude: c.StringSlice("exclude-table"), Version: c.String("version"),
 		OutDir: c.String("out-dir"), PlaceholderDir: c.String("placeholder-dir"), ManifestPath: c.String("manifest"),
 		LockPath: c.String("lock-file"), WorkbookSHA256: c.String("workbook-sha256"), PgDump: c.String("pg-dump"),
-		ToolVersion: buildinfo.Version, SizeLimit: c.Int64("size-limit-mib") << 20, Split: c.Bool("split"),
+		ToolVersion: buildinfo.Version, SizeLimit: c.Int64("size-limit-mib") << 20, Split: c.Bool("split"), Replace: c.Bool("replace"),
 		Log: c.App.ErrWriter,
 	}
 	if opts.ContractCode != "" {
@@ -110,6 +119,10 @@ func runGenSecureMigration(c *cli.Context) error {
 	for _, t := range res.Tables {
 		fmt.Fprintf(w, "rows: %s %d\n", t.Table, t.Rows)
 	}
+	for _, r := range res.Replaced {
+		fmt.Fprintf(w, "replaced: %s\n", r)
+	}
+	fmt.Fprintf(w, "timing: %s\n", res.Timing)
 	if res.OverLimit {
 		fmt.Fprintf(c.App.ErrWriter, "warning: %s is %d bytes, over the %d MiB limit some buckets' antivirus scanners enforce; regenerate with --split\n",
 			res.FileName, res.Size, res.SizeLimit>>20)

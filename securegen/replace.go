@@ -1,0 +1,195 @@
+package securegen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/securemig/securemig/lockfile"
+	"github.com/securemig/securemig/migrations"
+)
+
+// replaced is an earlier migration of the contract that Replace removes.
+type replaced struct {
+	name  string // production file name, the lock file key
+	entry *lockfile.Entry
+}
+
+// checkShipped finds the lock entries shipping o.ContractCode. A second
+// migration's guard would stop every database that applied the first, so
+// without Replace any entry is an error; with Replace each must be
+// unshipped: never uploaded and its placeholder not in git.
+func checkShipped(ctx context.Context, o Options) ([]replaced, error) {
+	lf, err := lockfile.Load(o.LockPath)
+	if err != nil {
+		return nil, err
+	}
+	var out []replaced
+	for _, name := range slices.Sorted(maps.Keys(lf.Migrations)) {
+		e := lf.Migrations[name]
+		if e == nil || e.ContractCode != o.ContractCode {
+			continue
+		}
+		if !o.Replace {
+			return nil, fmt.Errorf("contract %s is already shipped by %s (%s); re-run with --replace to regenerate it (allowed while it is neither uploaded nor committed), or import under a new contract code",
+				o.ContractCode, name, o.LockPath)
+		}
+		if len(e.Uploads) > 0 {
+			envs := slices.Sorted(maps.Keys(e.Uploads))
+			return nil, fmt.Errorf("contract %s cannot be replaced: %s was uploaded to %s (%s), so an environment may already run it; ship the corrected data under a new contract code, or as a new migration that supersedes it",
+				o.ContractCode, name, strings.Join(envs, ", "), o.LockPath)
+		}
+		ph := filepath.Join(o.PlaceholderDir, name)
+		where, err := inGit(ctx, ph)
+		if err != nil {
+			return nil, err
+		}
+		if where != "" {
+			return nil, fmt.Errorf("contract %s cannot be replaced: the placeholder %s is %s, so others may already have it; ship the corrected data under a new contract code, or as a new migration that supersedes it",
+				o.ContractCode, ph, where)
+		}
+		out = append(out, replaced{name: name, entry: e})
+	}
+	return out, nil
+}
+
+// inGit tells whether git has path: "tracked by git" (in the index),
+// "committed in git (HEAD)", or "" when it has not (or path is outside any
+// work tree).
+func inGit(ctx context.Context, path string) (string, error) {
+	abs, dir, ok, err := workTreeDir(ctx, path)
+	if err != nil || !ok {
+		return "", err
+	}
+	code, _, err := gitIn(ctx, dir, "ls-files", "--error-unmatch", "--", abs)
+	if err != nil {
+		return "", fmt.Errorf("checking %s with git: %w", path, err)
+	}
+	if code == 0 {
+		return "tracked by git", nil
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		return "", fmt.Errorf("checking %s with git: %w", path, err)
+	}
+	if code, _, err = gitIn(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD"); err != nil {
+		return "", fmt.Errorf("checking %s with git: %w", path, err)
+	} else if code != 0 {
+		return "", nil // no commit yet
+	}
+	code, _, err = gitIn(ctx, dir, "cat-file", "-e", "HEAD:./"+filepath.ToSlash(rel))
+	if err != nil {
+		return "", fmt.Errorf("checking %s with git: %w", path, err)
+	}
+	if code == 0 {
+		return "committed in git (HEAD)", nil
+	}
+	return "", nil
+}
+
+// removeReplaced removes the replaced migrations' files once the new one
+// is recorded (their lock entries and manifest lines are already gone). A
+// file that cannot be removed is reported, not fatal: the new migration is
+// complete.
+func (p *plan) removeReplaced() {
+	o := p.opts
+	for _, r := range p.replaced {
+		files := []string{filepath.Join(o.OutDir, r.name), filepath.Join(o.OutDir, downName(r.name)), filepath.Join(o.PlaceholderDir, r.name)}
+		for _, part := range r.entry.Parts {
+			files = append(files, filepath.Join(o.OutDir, filepath.Base(part.Name)))
+		}
+		for _, f := range files {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(o.Log, "warning: could not remove %s of the replaced migration: %v\n", f, err)
+			}
+		}
+		fmt.Fprintf(o.Log, "replaced %s (never uploaded nor committed)\n", r.name)
+	}
+}
+
+// updateManifest appends the new file name and, in the same atomic
+// rewrite, drops the replaced migrations' lines.
+func (p *plan) updateManifest() error {
+	o := p.opts
+	if len(p.replaced) == 0 {
+		return migrations.AppendManifest(o.ManifestPath, p.res.FileName)
+	}
+	old, err := os.ReadFile(o.ManifestPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading manifest: %w", err)
+	}
+	names := make([]string, len(p.replaced))
+	for i, r := range p.replaced {
+		names[i] = r.name
+	}
+	next, err := replaceManifestLines(old, names, p.res.FileName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.ManifestPath, err)
+	}
+	return writeFileAtomic(o.ManifestPath, next, 0o644)
+}
+
+// replaceManifestLines returns the manifest without the lines naming drop
+// and with add appended; add's version must not be listed already.
+func replaceManifestLines(manifest []byte, drop []string, add string) ([]byte, error) {
+	e, err := migrations.ParseName(add)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for line := range bytes.Lines(manifest) {
+		name := string(bytes.TrimSpace(line))
+		if slices.Contains(drop, name) {
+			continue
+		}
+		out.Write(line)
+	}
+	entries, err := migrations.ParseManifest(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range entries {
+		if x.Version == e.Version {
+			return nil, fmt.Errorf("version %s is already listed on line %d (%s)", e.Version, x.Line, x.Name)
+		}
+	}
+	if b := out.Bytes(); len(b) > 0 && b[len(b)-1] != '\n' {
+		out.WriteByte('\n')
+	}
+	out.WriteString(add + "\n")
+	return out.Bytes(), nil
+}
+
+// writeFileAtomic replaces path with data through a synced temporary file
+// in the same directory.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".securemig-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
