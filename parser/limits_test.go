@@ -170,3 +170,28 @@ func TestShorten(t *testing.T) {
 		}
 	}
 }
+
+// TestEqualWS checks header match mode W without allocation.
+func TestEqualWS(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"Origin ID", "OriginID", true},
+		{" Add\u2019l\u00a0Days\n", "Add'l Days", true},
+		{"Add'l", "Add\u2019l", true},
+		{"State", "States", false},
+		{"", "   ", true},
+		{"\xff", "\ufffd", true}, // invalid UTF-8 reads as U+FFFD
+		{"abc", "abd", false},
+	}
+	for _, tt := range tests {
+		if got := equalWS(tt.a, tt.b); got != tt.want {
+			t.Errorf("equalWS(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+	long := strings.Repeat(" x", maxCellText/2)
+	if allocs := testing.AllocsPerRun(10, func() { equalWS(long, "Service Area Number") }); allocs != 0 {
+		t.Errorf("equalWS allocates %v times", allocs)
+	}
+}
