@@ -53,20 +53,21 @@ func newBench(ctx context.Context, cfg config, args []string) (*bench, error) {
 	if _, err := os.Stat(cfg.bin); err != nil {
 		return nil, fmt.Errorf("%s not found: run 'make build' first", cfg.bin)
 	}
-	if b.self, err = os.Executable(); err != nil {
-		return nil, fmt.Errorf("locating this program: %w", err)
-	}
+	b.self = spawner
 	if b.work, err = filepath.Abs(cfg.work); err != nil {
 		return nil, fmt.Errorf("work directory: %w", err)
 	}
 	if err := os.MkdirAll(b.work, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the work directory: %w", err)
 	}
-	// Measure a private copy, so that a rebuild of bin/securemig during the
-	// run cannot mix two versions into one table.
+	// Measure private copies of the binary and the pipeline script, so that
+	// a rebuild or an edit during the run cannot mix versions in one table.
 	b.bin = filepath.Join(b.work, "securemig")
 	if err := copyFile(cfg.bin, b.bin); err != nil {
-		return nil, fmt.Errorf("copying %s: %w", cfg.bin, err)
+		return nil, err
+	}
+	if err := copyFile(filepath.Join(b.root, "scripts", "pricing-import"), filepath.Join(b.work, "pricing-import")); err != nil {
+		return nil, err
 	}
 	srvURL := os.Getenv("DATABASE_URL")
 	if srvURL == "" {
@@ -239,8 +240,9 @@ func (b *bench) dropDatabase(ctx context.Context, name string) {
 
 // newProject creates a scratch project directory shaped like the
 // repository (migrations/schema, an empty migrations/secure, a manifest
-// listing only the schema files, and scripts/pricing-import), so that
-// commands writing migration files never touch the repository.
+// listing only the schema files, and the snapshot of
+// scripts/pricing-import), so that commands writing migration files never
+// touch the repository.
 func (b *bench) newProject() (string, error) {
 	b.projects++
 	dir := filepath.Join(b.work, "projects", fmt.Sprintf("p%d", b.projects))
@@ -267,7 +269,7 @@ func (b *bench) newProject() (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "migrations", "manifest.txt"), manifest.Bytes(), 0o600); err != nil {
 		return "", fmt.Errorf("writing the scratch manifest: %w", err)
 	}
-	if err := copyFile(filepath.Join(b.root, "scripts", "pricing-import"), filepath.Join(dir, "scripts", "pricing-import")); err != nil {
+	if err := copyFile(filepath.Join(b.work, "pricing-import"), filepath.Join(dir, "scripts", "pricing-import")); err != nil {
 		return "", err
 	}
 	return dir, nil

@@ -238,6 +238,40 @@ func TestChildRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
 		t.Errorf("timed-out child error = %v", err)
 	}
+	_, err = child{name: "missing", argv: []string{"/nonexistent/program"}}.run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "missing: exit 127") {
+		t.Errorf("missing program error = %v", err)
+	}
+}
+
+// TestChildPeakMemory checks that a child's peak memory is its own, not
+// this (larger) process's: Linux hands a vforked child its parent's peak
+// RSS at exec.
+func TestChildPeakMemory(t *testing.T) {
+	ballast := make([]byte, 300<<20)
+	for i := range ballast {
+		ballast[i] = 1
+	}
+	s, err := child{name: "true", argv: []string{"true"}}.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.maxRSS <= 0 || s.maxRSS > 100<<20 {
+		t.Errorf("peak RSS of 'true' = %d bytes, want its own few megabytes (this process holds %d)", s.maxRSS, len(ballast))
+	}
+	if s.cpu < 0 || s.wall <= 0 {
+		t.Errorf("cpu %v wall %v", s.cpu, s.wall)
+	}
+}
+
+func TestReadUsage(t *testing.T) {
+	u, err := readUsage(strings.NewReader("1500 2048 700\n"))
+	if err != nil || u.wall != 1500 || u.maxRSS != 2048*1024 || u.cpu != 700 {
+		t.Errorf("readUsage = %+v, %v", u, err)
+	}
+	if _, err := readUsage(strings.NewReader("")); err == nil {
+		t.Error("readUsage of nothing succeeded")
+	}
 }
 
 func TestTail(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -10,7 +11,20 @@ import (
 	"github.com/securemig/securemig/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain serves the launcher mode when the test binary is re-run as
+// "spawn -- PROGRAM ..." and otherwise runs the tests against a real
+// PostgreSQL.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "spawn" {
+		os.Exit(spawnMain(os.Args[2:]))
+	}
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	spawner = self
+	pgtest.Main(m)
+}
 
 func TestServerDatabases(t *testing.T) {
 	ctx := context.Background()

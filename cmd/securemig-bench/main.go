@@ -33,9 +33,20 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "floor" {
-		os.Exit(floorMain(os.Args[2:]))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "floor":
+			os.Exit(floorMain(os.Args[2:]))
+		case "spawn":
+			os.Exit(spawnMain(os.Args[2:]))
+		}
 	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "securemig-bench: locating this program:", err)
+		os.Exit(1)
+	}
+	spawner = self
 	os.Exit(benchMain(os.Args[1:]))
 }
 
