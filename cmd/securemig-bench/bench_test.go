@@ -94,6 +94,8 @@ func TestFormatting(t *testing.T) {
 		{groupThousands(-1000), "-1,000"},
 		{groupThousands(999), "999"},
 		{fmtRate(12345.4, "rows"), "12,345 rows/s"},
+		{times(1), "once"},
+		{times(3), "3 times"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -54,14 +54,17 @@ func (b *bench) header(ctx context.Context) header {
 		h.version = strings.Join(strings.Fields(s.stdout), " ")
 	}
 	h.notes = append([]string{
-		"Every stage runs the real binary (a copy of `bin/securemig`, built by `make build`, taken when the run starts) as a child process. Wall time is " +
-			"the clock from start to exit; peak RSS is the child's `ru_maxrss` (including the children it waited for, " +
-			"e.g. pg_dump under `gen`). The PostgreSQL server's own memory is not included.",
+		"Every stage runs the real binary (a copy of `bin/securemig`, built by `make build`, taken when the run starts) " +
+			"as a child process, started through a small launcher (`securemig-bench spawn`) that times it and reads its " +
+			"resource usage. Wall time is from start to exit; peak RSS is `ru_maxrss` of the command and the children it " +
+			"waited for (e.g. pg_dump under `gen`). The launcher is needed because Linux gives a vforked child its parent's " +
+			"peak RSS at exec: measured straight from the driver, every command would report the driver's peak; through the " +
+			"launcher it can at most report the launcher's few megabytes. The PostgreSQL server's memory is not included.",
 		fmt.Sprintf("Ratios: measured and baseline run alternately (A B A B …), %d pairs; the ratio of each pair is "+
 			"taken and the table shows the median with the minimum and maximum.", b.cfg.pairs),
-		"Stages without a baseline run " + strconv.Itoa(b.cfg.runs) + " times on the full-size sample and " +
-			strconv.Itoa(b.cfg.largeRuns) + " time(s) on the scaled sample; each import and apply goes into a fresh database " +
-			"cloned from a template holding the schema (cloning is not timed).",
+		fmt.Sprintf("Stages without a baseline run %s on the full-size sample and %s on the scaled sample; each import "+
+			"and apply goes into a fresh database cloned from a template holding the schema (cloning is not timed).",
+			times(b.cfg.runs), times(b.cfg.largeRuns)),
 		"The parse floor (`securemig-bench floor FILE`) opens the workbook with excelize in raw mode " +
 			"(`RawCellValue: true`) and iterates every row of the 12 data sheets with `Rows`/`Columns`, doing nothing else.",
 		"Generate writes into scratch project directories under the work directory (never the repository's " +
@@ -75,6 +78,14 @@ func (b *bench) header(ctx context.Context) header {
 			"sides of a ratio alike. Raw runs in Go benchmark format (benchstat input): `" + b.cfg.benchfmt + "`.",
 	}, b.notes...)
 	return h
+}
+
+// times writes a run count: "once", "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return strconv.Itoa(n) + " times"
 }
 
 // numCPU returns the number of logical CPUs.

@@ -146,7 +146,7 @@ func (b *bench) prepare(ctx context.Context, wb *workbook) error {
 	if err != nil {
 		return fmt.Errorf("the sample workbook was not written: %w", err)
 	}
-	b.notes = append(b.notes, fmt.Sprintf("The %s sample (`securemig pricing sample %s`) is a %.1f MB workbook; generating it took %s (not part of any row).",
+	b.notes = append(b.notes, fmt.Sprintf("Sample %q (`securemig pricing sample %s`): a %.1f MB workbook; generating it took %s (not part of any row).",
 		wb.name, strings.Join(flags, " "), float64(fi.Size())/1e6, fmtSeconds(s.wall.Seconds())))
 	return nil
 }
