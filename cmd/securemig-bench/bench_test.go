@@ -421,3 +421,29 @@ func TestCPUByProcess(t *testing.T) {
 		t.Errorf("empty script: %q", got)
 	}
 }
+
+func TestGenPhases(t *testing.T) {
+	out := "production: tmp/secure/x.up.sql\ntiming: production 0.140s, placeholder 0.060s, leak check 0.020s, commit 0.005s, total 0.230s\n"
+	got := genPhases(out)
+	want := map[string]float64{"production": 0.14, "placeholder": 0.06, "leak check": 0.02, "commit": 0.005, "total": 0.23}
+	if len(got) != len(want) {
+		t.Fatalf("genPhases = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("genPhases[%q] = %v, want %v", k, got[k], v)
+		}
+	}
+	if len(genPhases("no timing here")) != 0 {
+		t.Error("phases found without a timing line")
+	}
+	detail := phaseDetail([]map[string]float64{got, got}, []float64{0.1, 0.07})
+	for _, w := range []string{"production 140 ms (140 ms–140 ms) = 1.70× (1.40–2.00) bare pg_dump", "leak check 20 ms", "commit 5.0 ms", "total 230 ms"} {
+		if !strings.Contains(detail, w) {
+			t.Errorf("phaseDetail lacks %q: %s", w, detail)
+		}
+	}
+	if phaseDetail(nil, nil) != "" || phaseDetail([]map[string]float64{{}}, nil) != "" {
+		t.Error("phaseDetail without phases is not empty")
+	}
+}

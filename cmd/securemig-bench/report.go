@@ -30,6 +30,8 @@ type result struct {
 	ratio    summary
 	// checks are the targets that apply to this row.
 	checks []check
+	// detail is an extra finding shown under the tables ("" for none).
+	detail string
 	// note explains a stage that is not available or failed.
 	note string
 	// profile holds the top CPU profile entries when a target is missed.
@@ -164,6 +166,18 @@ func writeDocument(w io.Writer, h header, rs []result) {
 	fmt.Fprintln(w, "Judged on the median; ratios on the median of the pair-by-pair ratios.")
 	fmt.Fprintln(w)
 	writeChecks(w, rs)
+	var details []string
+	for _, r := range rs {
+		if r.detail != "" {
+			details = append(details, fmt.Sprintf("- %s, %s: %s", r.stage, r.sample, r.detail))
+		}
+	}
+	if len(details) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "## Details")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, strings.Join(details, "\n"))
+	}
 	var profiled []result
 	for _, r := range rs {
 		if r.profile != "" {

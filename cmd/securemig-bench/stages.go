@@ -320,7 +320,8 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		r.note = "needs a successful import"
 		return r
 	}
-	var tables []string // pinned -t patterns of the tables gen dumped
+	var tables []string             // pinned -t patterns of the tables gen dumped
+	var phases []map[string]float64 // gen's own phase timings, per measured run
 	gen := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		proj, err := b.newProject()
 		if err != nil {
@@ -341,6 +342,9 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		wb.project, wb.production = proj, prod
 		if tables == nil {
 			tables = dumpedTables(s.stdout)
+		}
+		if wrap == nil {
+			phases = append(phases, genPhases(s.stdout))
 		}
 		return s, nil
 	}
@@ -369,6 +373,7 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 	if fi, err := os.Stat(wb.production); err == nil {
 		r.rate = fmt.Sprintf("%.1f MB/s (%.1f MB file)", float64(fi.Size())/1e6/r.wall.median, float64(fi.Size())/1e6)
 	}
+	r.detail = phaseDetail(phases, walls(bs))
 	if wb.scale == 1 {
 		r.checks = []check{below("generate ≤ 1.1× bare pg_dump", r.ratio.median, 1.1, true, fmtTimes)}
 	}
@@ -393,6 +398,60 @@ func dumpedTables(stdout string) []string {
 		out = append(out, dump.QuoteName(schema, name))
 	}
 	return out
+}
+
+// genPhaseNames are the phases of gen's "timing:" line, in order.
+var genPhaseNames = []string{"production", "placeholder", "leak check", "commit", "total"}
+
+// genPhases parses gen's "timing: production 0.123s, placeholder 0.045s,
+// ..." line into seconds per phase (empty when there is no such line).
+func genPhases(stdout string) map[string]float64 {
+	out := map[string]float64{}
+	for _, l := range strings.Split(stdout, "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(l), "timing:")
+		if !ok {
+			continue
+		}
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			i := strings.LastIndexByte(part, ' ')
+			if i < 0 {
+				continue
+			}
+			sec, err := strconv.ParseFloat(strings.TrimSuffix(part[i+1:], "s"), 64)
+			if err == nil {
+				out[part[:i]] = sec
+			}
+		}
+	}
+	return out
+}
+
+// phaseDetail summarises gen's own phase timings over the measured runs,
+// with the production phase (dump and production file) as a ratio to the
+// bare pg_dump of the same pair.
+func phaseDetail(phases []map[string]float64, bare []float64) string {
+	if len(phases) == 0 || len(phases[0]) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, name := range genPhaseNames {
+		var xs []float64
+		for _, p := range phases {
+			if v, ok := p[name]; ok {
+				xs = append(xs, v)
+			}
+		}
+		if len(xs) == 0 {
+			continue
+		}
+		part := name + " " + fmtWall(summarize(xs))
+		if name == "production" && len(xs) == len(bare) {
+			part += " = " + fmtRatio(summarize(ratios(xs, bare))) + " bare pg_dump"
+		}
+		parts = append(parts, part)
+	}
+	return "phases reported by `gen` itself (`timing:` line), median (min–max): " + strings.Join(parts, "; ")
 }
 
 // productionPath finds the "production: PATH" line of gen's output.
