@@ -95,7 +95,19 @@ func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.log, "securemig-bench: "+format+"\n", args...)
 }
 
-// close drops the template database and closes the output file.
+// removeProject deletes a scratch project (its production files too)
+// unless -keep is set.
+func (b *bench) removeProject(dir string) {
+	if b.cfg.keep || dir == "" {
+		return
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		b.logf("removing %s: %v", dir, err)
+	}
+}
+
+// close drops the template database, removes the scratch projects and
+// closes the output file.
 func (b *bench) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -105,6 +117,7 @@ func (b *bench) close() {
 				b.logf("%v", err)
 			}
 		}
+		b.removeProject(filepath.Join(b.work, "projects"))
 	}
 	if b.bf != nil {
 		b.bf.Close()
@@ -199,6 +212,7 @@ func (b *bench) buildTemplate(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		defer b.removeProject(proj)
 		_, err = child{name: "securemig migrate (schema)", dir: proj, env: []string{"DATABASE_URL=" + dsn},
 			argv: append([]string{b.bin, "migrate"}, migrateSchemaArgs...)}.run(ctx)
 		if err != nil {

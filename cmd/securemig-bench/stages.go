@@ -330,8 +330,10 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		s, err := child{name: "securemig gen secure-migration", dir: proj, env: []string{"DATABASE_URL=" + wb.sourceDSN},
 			argv: wrapArgv(wrap, []string{b.bin, "gen", "secure-migration", "--contract-code", contractCode})}.run(ctx)
 		if err != nil {
+			b.removeProject(proj)
 			return s, err
 		}
+		b.removeProject(wb.project) // keep only the latest, for apply
 		prod := productionPath(s.stdout)
 		if prod == "" {
 			return s, fmt.Errorf("securemig gen secure-migration printed no 'production:' line")
@@ -549,6 +551,7 @@ func (b *bench) pipeline(ctx context.Context, wb *workbook) result {
 		if err != nil {
 			return sample{}, err
 		}
+		defer b.removeProject(proj)
 		name, dsn, err := b.srv.create(ctx, "pipeline", "")
 		if err != nil {
 			return sample{}, err

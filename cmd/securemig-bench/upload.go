@@ -55,6 +55,7 @@ func (b *bench) upload(ctx context.Context) result {
 		if err != nil {
 			return sample{}, err
 		}
+		defer b.removeProject(proj)
 		envFile := filepath.Join(proj, "migrations", "environments.toml")
 		cfg := fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"AES256\"\n",
 			s3Env, s3Bucket, s3Region, hs.URL)
