@@ -112,7 +112,7 @@ func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) 
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
-			return fmt.Errorf("COPY data for %s ends without \\.", h.Table)
+			return fmt.Errorf("COPY data for %s ends without its end-of-data line (\\.)", h.Table)
 		}
 		if err != nil {
 			return fmt.Errorf("reading the production file: %w", err)

@@ -11,9 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// errNotImplemented is returned by commands whose issue has not landed yet.
-var errNotImplemented = errors.New("not yet implemented")
-
 // loadDotEnv loads .env from the working directory when present. Variables
 // already set in the environment always win.
 func loadDotEnv(*cli.Context) error {
