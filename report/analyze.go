@@ -68,9 +68,7 @@ type analysis struct {
 	opts       Options
 	kinds      map[string]AreaKind
 	prices     []Price // cur prices sorted by key
-	values     map[Key]int64
-	prevSorted []Price       // prev prices sorted by key (nil without prev)
-	prevValues map[Key]int64 // prev prices by key
+	prevSorted []Price // prev prices sorted by key (nil without prev)
 }
 
 // Analyze builds the report of cur, diffed against prev when prev is not
@@ -78,16 +76,8 @@ type analysis struct {
 func Analyze(cur, prev *Dataset, opts Options) *Report {
 	a := &analysis{cur: cur, prev: prev, opts: opts.withDefaults(), kinds: cur.areaKinds()}
 	a.prices = sortedPrices(cur.Prices)
-	a.values = make(map[Key]int64, len(a.prices))
-	for _, p := range a.prices {
-		a.values[p.Key] = p.Value
-	}
 	if prev != nil {
 		a.prevSorted = sortedPrices(prev.Prices)
-		a.prevValues = make(map[Key]int64, len(a.prevSorted))
-		for _, p := range a.prevSorted {
-			a.prevValues[p.Key] = p.Value
-		}
 	}
 	r := &Report{
 		SchemaVersion: SchemaVersion,
@@ -211,8 +201,12 @@ func forGroups(sorted []Price, f func([]Price)) {
 	}
 }
 
-// sortedPrices returns a copy of prices sorted by key.
+// sortedPrices returns prices sorted by key: prices itself when it is
+// already sorted (as Load returns them), else a sorted copy.
 func sortedPrices(prices []Price) []Price {
+	if slices.IsSortedFunc(prices, func(x, y Price) int { return compareKeys(x.Key, y.Key) }) {
+		return prices
+	}
 	out := slices.Clone(prices)
 	slices.SortFunc(out, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
 	return out
@@ -220,16 +214,64 @@ func sortedPrices(prices []Price) []Price {
 
 // compareKeys orders keys by table, service, then the natural key, season
 // last (NonPeak before Peak).
+// It stops at the first differing field: it runs for every comparison of
+// a sort of over a million prices.
 func compareKeys(x, y Key) int {
-	return cmp.Or(
-		cmp.Compare(x.Table, y.Table),
-		strings.Compare(x.Service, y.Service),
-		strings.Compare(x.Area, y.Area),
-		strings.Compare(x.Dest, y.Dest),
-		cmp.Compare(x.WeightLower, y.WeightLower),
-		cmp.Compare(x.WeightUpper, y.WeightUpper),
-		cmp.Compare(x.MilesLower, y.MilesLower),
-		cmp.Compare(x.MilesUpper, y.MilesUpper),
-		strings.Compare(x.Season, y.Season),
-	)
+	if c := cmp.Compare(x.Table, y.Table); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Service, y.Service); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Area, y.Area); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Dest, y.Dest); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.WeightLower, y.WeightLower); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.WeightUpper, y.WeightUpper); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.MilesLower, y.MilesLower); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.MilesUpper, y.MilesUpper); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Season, y.Season)
+}
+
+// has tells whether the current contract has a price with key k.
+func (a *analysis) has(k Key) bool {
+	_, ok := slices.BinarySearchFunc(a.prices, k, func(p Price, k Key) int { return compareKeys(p.Key, k) })
+	return ok
+}
+
+// tableRange returns the current contract's prices of table t.
+func (a *analysis) tableRange(t Table) []Price {
+	lo, _ := slices.BinarySearchFunc(a.prices, t, func(p Price, t Table) int { return cmp.Compare(p.Table, t) })
+	hi, _ := slices.BinarySearchFunc(a.prices, t+1, func(p Price, t Table) int { return cmp.Compare(p.Table, t) })
+	return a.prices[lo:hi]
+}
+
+// cursor finds the values of keys, asked for in ascending key order, in a
+// slice of prices sorted by key: a merge instead of a map.
+type cursor struct {
+	sorted []Price
+	i      int
+}
+
+// find returns the value of the price with key k and whether there is one;
+// k must not sort before the key of the previous call.
+func (c *cursor) find(k Key) (int64, bool) {
+	for c.i < len(c.sorted) && compareKeys(c.sorted[c.i].Key, k) < 0 {
+		c.i++
+	}
+	if c.i < len(c.sorted) && c.sorted[c.i].Key == k {
+		return c.sorted[c.i].Value, true
+	}
+	return 0, false
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -140,13 +141,29 @@ func firstN(s []string, n int) []string {
 
 var seasons = []string{NonPeak, Peak}
 
+// isSeason tells whether s is one of the two seasons.
+func isSeason(s string) bool { return s == NonPeak || s == Peak }
+
+// noBounds tells whether a key has no linehaul bounds.
+func noBounds(k Key) bool {
+	return k.WeightLower == 0 && k.WeightUpper == 0 && k.MilesLower == 0 && k.MilesUpper == 0
+}
+
+// setOf returns the set of values.
+func setOf(values []string) map[string]bool {
+	m := make(map[string]bool, len(values))
+	for _, v := range values {
+		m[v] = true
+	}
+	return m
+}
+
 func (a *analysis) checkLinehaul() Check {
 	b := a.newCheck("completeness.linehaul", "completeness", "Linehaul prices (2a) are complete",
 		"Every service area has all 60 linehaul prices: 2 seasons × 3 weight bands × 10 mileage ranges, with the standard bounds.")
 	bands := [][2]int32{{500, 4999}, {5000, 9999}, {10000, 999999}}
 	ranges := [][2]int32{{0, 250}, {251, 500}, {501, 1000}, {1001, 1500}, {1501, 2000}, {2001, 2500},
 		{2501, 3000}, {3001, 3500}, {3501, 4000}, {4001, 999999}}
-	expected := make(map[Key]bool)
 	for _, sa := range a.cur.ServiceAreas {
 		var missing []string
 		for _, s := range seasons {
@@ -154,8 +171,7 @@ func (a *analysis) checkLinehaul() Check {
 				for _, m := range ranges {
 					k := Key{Table: Linehaul, Season: s, Area: sa, WeightLower: w[0], WeightUpper: w[1],
 						MilesLower: m[0], MilesUpper: m[1]}
-					expected[k] = true
-					if _, ok := a.values[k]; !ok {
+					if !a.has(k) {
 						missing = append(missing, fmt.Sprintf("%s %d–%d lb %d–%d mi", s, w[0], w[1], m[0], m[1]))
 					}
 				}
@@ -167,14 +183,20 @@ func (a *analysis) checkLinehaul() Check {
 			b.add(a.missingFinding(Linehaul, loc, "service area "+sa, missing, 60))
 		}
 	}
-	a.unexpected(b, Linehaul, expected)
+	areas := setOf(a.cur.ServiceAreas)
+	a.unexpected(b, Linehaul, func(k Key) bool {
+		return k.Service == "" && k.Dest == "" && isSeason(k.Season) && areas[k.Area] &&
+			slices.Contains(bands, [2]int32{k.WeightLower, k.WeightUpper}) &&
+			slices.Contains(ranges, [2]int32{k.MilesLower, k.MilesUpper})
+	})
 	return b.done()
 }
 
-// unexpected reports prices of table t whose key is not in expected.
-func (a *analysis) unexpected(b *checkBuilder, t Table, expected map[Key]bool) {
-	for _, p := range a.prices {
-		if p.Table == t && !expected[p.Key] {
+// unexpected reports prices of table t whose key is not expected, a test
+// rather than a set of every expected key (over a million at scale).
+func (a *analysis) unexpected(b *checkBuilder, t Table, expected func(Key) bool) {
+	for _, p := range a.tableRange(t) {
+		if !expected(p.Key) {
 			b.add(a.priceFinding(SeverityFail, p, false, "unexpected price: its key is not part of the workbook's layout"))
 		}
 	}
@@ -185,14 +207,12 @@ var services2b = []string{"DSH", "DOP", "DDP", "DOFSIT", "DDFSIT", "DOASIT", "DD
 func (a *analysis) checkServiceAreaPrices() Check {
 	b := a.newCheck("completeness.service_area_prices", "completeness", "Service-area prices (2b) are complete",
 		"Every service area has both seasons of all 7 service-area prices (DSH, DOP, DDP, DOFSIT, DDFSIT, DOASIT, DDASIT).")
-	expected := make(map[Key]bool)
 	for _, sa := range a.cur.ServiceAreas {
 		var missing []string
 		for _, s := range seasons {
 			for _, svc := range services2b {
 				k := Key{Table: ServiceAreaPrices, Service: svc, Season: s, Area: sa}
-				expected[k] = true
-				if _, ok := a.values[k]; !ok {
+				if !a.has(k) {
 					missing = append(missing, svc+" "+s)
 				}
 			}
@@ -203,7 +223,10 @@ func (a *analysis) checkServiceAreaPrices() Check {
 			b.add(a.missingFinding(ServiceAreaPrices, loc, "service area "+sa, missing, 14))
 		}
 	}
-	a.unexpected(b, ServiceAreaPrices, expected)
+	areas := setOf(a.cur.ServiceAreas)
+	a.unexpected(b, ServiceAreaPrices, func(k Key) bool {
+		return k.Dest == "" && noBounds(k) && isSeason(k.Season) && areas[k.Area] && slices.Contains(services2b, k.Service)
+	})
 	return b.done()
 }
 
@@ -217,16 +240,14 @@ var intlPairs = [][2]AreaKind{
 func (a *analysis) checkIntl() Check {
 	b := a.newCheck("completeness.international", "completeness", "International prices (3a, 3b, 3c, 3e) are complete",
 		"Every origin/destination pair of 3a, 3b, 3c and the 3e sections has both services (ISLH, UBP) in both seasons.")
-	expected := make(map[Key]bool)
 	for _, pk := range intlPairs {
 		for _, o := range a.cur.areasOf(pk[0]) {
 			for _, d := range a.cur.areasOf(pk[1]) {
 				var missing []string
-				for _, svc := range []string{"ISLH", "UBP"} {
+				for _, svc := range servicesIntl {
 					for _, s := range seasons {
 						k := Key{Table: Intl, Service: svc, Season: s, Area: o, Dest: d}
-						expected[k] = true
-						if _, ok := a.values[k]; !ok {
+						if !a.has(k) {
 							missing = append(missing, svc+" "+s)
 						}
 					}
@@ -239,23 +260,39 @@ func (a *analysis) checkIntl() Check {
 			}
 		}
 	}
-	a.unexpected(b, Intl, expected)
+	kinds := make(map[string][]AreaKind) // a code may (wrongly) have several rows
+	for _, ra := range a.cur.RateAreas {
+		kinds[ra.Code] = append(kinds[ra.Code], kindOf(ra))
+	}
+	a.unexpected(b, Intl, func(k Key) bool {
+		if !noBounds(k) || !isSeason(k.Season) || !slices.Contains(servicesIntl, k.Service) {
+			return false
+		}
+		for _, pk := range intlPairs {
+			if slices.Contains(kinds[k.Area], pk[0]) && slices.Contains(kinds[k.Dest], pk[1]) {
+				return true
+			}
+		}
+		return false
+	})
 	return b.done()
 }
+
+var servicesIntl = []string{"ISLH", "UBP"}
 
 var services3d = []string{"IHPK", "IHUPK", "IUBPK", "IUBUPK", "IOFSIT", "IDFSIT", "IOASIT", "IDASIT", "IOPSIT", "IDDSIT"}
 
 func (a *analysis) checkIntlOther() Check {
 	b := a.newCheck("completeness.other_international", "completeness", "Other international prices (3d) are complete",
 		"Every rate area (international, domestic and NSRA) has the 10 other international prices in both seasons.")
-	expected := make(map[Key]bool)
+	codes := make(map[string]bool, len(a.cur.RateAreas))
 	for _, ra := range a.cur.RateAreas {
+		codes[ra.Code] = true
 		var missing []string
 		for _, svc := range services3d {
 			for _, s := range seasons {
 				k := Key{Table: IntlOther, Service: svc, Season: s, Area: ra.Code}
-				expected[k] = true
-				if _, ok := a.values[k]; !ok {
+				if !a.has(k) {
 					missing = append(missing, svc+" "+s)
 				}
 			}
@@ -266,7 +303,9 @@ func (a *analysis) checkIntlOther() Check {
 			b.add(a.missingFinding(IntlOther, loc, "rate area "+ra.Code, missing, 20))
 		}
 	}
-	a.unexpected(b, IntlOther, expected)
+	a.unexpected(b, IntlOther, func(k Key) bool {
+		return k.Dest == "" && noBounds(k) && isSeason(k.Season) && codes[k.Area] && slices.Contains(services3d, k.Service)
+	})
 	return b.done()
 }
 
@@ -305,13 +344,13 @@ func (a *analysis) checkFixedTables() Check {
 	expected := make(map[Key]bool)
 	for _, k := range fixedKeys() {
 		expected[k] = true
-		if _, ok := a.values[k]; !ok {
+		if !a.has(k) {
 			b.add(Finding{Severity: SeverityFail, Message: "missing price", Table: k.Table.String(), Key: k.Label(),
 				Location: locate(k, a.kinds, a.cur.Sources).String()})
 		}
 	}
 	for _, t := range []Table{OtherDomestic, Transition, DomAccessorial, IntlAccessorial, ShipmentType} {
-		a.unexpected(b, t, expected)
+		a.unexpected(b, t, func(k Key) bool { return expected[k] })
 	}
 	return b.done()
 }
@@ -325,7 +364,7 @@ func (a *analysis) checkTaskOrderFees() Check {
 	for _, y := range a.cur.Years {
 		for _, svc := range []string{"MS", "CS"} {
 			k := Key{Table: TaskOrderFees, Service: svc, Area: y.Name}
-			if _, ok := a.values[k]; !ok {
+			if !a.has(k) {
 				b.add(Finding{Severity: SeverityFail, Message: "missing " + svc + " fee for " + y.Name,
 					Table: TaskOrderFees.String(), Key: k.Label(), Location: locate(k, a.kinds, a.cur.Sources).String()})
 			}
@@ -379,15 +418,17 @@ func zeroExpected(k Key) bool {
 func (a *analysis) checkPeakBelowNonPeak() Check {
 	b := a.newCheck("anomaly.peak_below_nonpeak", "anomaly", "Peak prices are not below non-peak prices",
 		"For every price with both seasons, the peak price is at least the non-peak price.")
-	for _, p := range a.prices {
-		if p.Season != Peak {
+	for i, p := range a.prices {
+		if p.Season != Peak || i == 0 {
 			continue
 		}
+		// Season sorts last and NonPeak before Peak: the non-peak price of
+		// the same key, when there is one, comes right before.
 		np := p.Key
 		np.Season = NonPeak
-		if v, ok := a.values[np]; ok && p.Value < v {
+		if q := a.prices[i-1]; q.Key == np && p.Value < q.Value {
 			b.add(a.priceFinding(SeverityWarning, p, true, "peak price below the non-peak price %s",
-				FormatValue(v, p.Table.Unit())))
+				FormatValue(q.Value, p.Table.Unit())))
 		}
 	}
 	return b.done()
@@ -424,14 +465,14 @@ func (a *analysis) peerGroup(k Key) Key {
 func (a *analysis) checkOutliers() Check {
 	b := a.newCheck("anomaly.outlier", "anomaly", "No prices far from their peers",
 		fmt.Sprintf("Robust z-score (median, scaled MAD) of each price among its peers (same table, service and season; linehaul also same weight band and mileage range; international also same kind of origin and destination) stays within ±%g.", a.opts.OutlierZ))
-	groups := make(map[Key][]Price)
+	groups := make(map[Key][]int32) // peer group → indexes into a.prices
 	var order []Key
-	for _, p := range a.prices {
+	for i, p := range a.prices {
 		g := a.peerGroup(p.Key)
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		groups[g] = append(groups[g], p)
+		groups[g] = append(groups[g], int32(i))
 	}
 	for _, g := range order {
 		peers := groups[g]
@@ -439,13 +480,13 @@ func (a *analysis) checkOutliers() Check {
 			continue
 		}
 		vals := make([]float64, len(peers))
-		for i, p := range peers {
-			vals[i] = float64(p.Value)
+		for i, j := range peers {
+			vals[i] = float64(a.prices[j].Value)
 		}
 		med, _ := robustScale(vals)
 		for i, z := range robustZ(vals) {
 			if math.Abs(z) > a.opts.OutlierZ {
-				p := peers[i]
+				p := a.prices[peers[i]]
 				b.add(a.priceFinding(SeverityWarning, p, true, "robust z-score %.1f among %d peers (median %s)",
 					z, len(peers), formatMedian(med, p.Table.Unit())))
 			}
@@ -460,12 +501,12 @@ func (a *analysis) checkUnchanged() Check {
 	if a.prev == nil {
 		return b.skip("no contract to compare to")
 	}
-	prev := a.prevValues
+	prev := &cursor{sorted: a.prevSorted}
 	forGroups(a.prices, func(group []Price) {
 		var same []Price
 		common := 0
 		for _, p := range group {
-			if v, ok := prev[p.Key]; ok {
+			if v, ok := prev.find(p.Key); ok {
 				common++
 				if v == p.Value {
 					same = append(same, p)

@@ -20,7 +20,7 @@ func (a *analysis) diff() *Diff {
 	prevKinds := a.prev.areaKinds()
 	d := &Diff{BaseContract: a.prev.Code, ListLimit: a.opts.ListLimit,
 		AddedKeys: []PriceRef{}, RemovedKeys: []PriceRef{}, ChangedKeys: []Change{}, TopMovers: []Change{}, Groups: []DiffGroup{}}
-	prev := a.prevValues
+	prev := &cursor{sorted: a.prevSorted}
 	var all []moved
 	var allPct []*float64
 	groups := make(map[[2]string]*DiffGroup)
@@ -39,7 +39,7 @@ func (a *analysis) diff() *Diff {
 
 	for _, p := range a.prices {
 		g := group(p.Key)
-		old, ok := prev[p.Key]
+		old, ok := prev.find(p.Key)
 		switch {
 		case !ok:
 			d.Added++
@@ -59,8 +59,9 @@ func (a *analysis) diff() *Diff {
 			groupPcts[g] = append(groupPcts[g], m.pct)
 		}
 	}
+	cur := &cursor{sorted: a.prices}
 	for _, p := range a.prevSorted {
-		if _, ok := a.values[p.Key]; ok {
+		if _, ok := cur.find(p.Key); ok {
 			continue
 		}
 		d.Removed++

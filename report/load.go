@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -244,12 +245,23 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 		t    int
 		peak *bool
 	)
+	// Codes and areas repeat across rows: keep one copy of each, so the
+	// prices share them instead of holding a string per row.
+	codes := make(map[string]string)
+	intern := func(s string) string {
+		if c, ok := codes[s]; ok {
+			return c
+		}
+		codes[s] = s
+		return s
+	}
 	for rows.Next() {
 		if err := rows.Scan(&t, &p.Service, &peak, &p.Area, &p.Dest, &p.WeightLower, &p.WeightUpper,
 			&p.MilesLower, &p.MilesUpper, &p.Value); err != nil {
 			return err
 		}
 		p.Table = Table(t)
+		p.Service, p.Area, p.Dest = intern(p.Service), intern(p.Area), intern(p.Dest)
 		switch {
 		case peak == nil:
 			p.Season = NoSeason
@@ -260,7 +272,12 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 		}
 		d.Prices = append(d.Prices, p)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Sorted as Analyze needs them, so it can use them without a copy.
+	slices.SortFunc(d.Prices, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
+	return nil
 }
 
 // stagingOwner returns the contract code and status of the import whose

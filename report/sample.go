@@ -13,27 +13,27 @@ import (
 // FNV-1a hash of contract code and key are taken, so the sample is
 // deterministic for a contract yet spread over the table.
 func (a *analysis) sample() []SampleRow {
-	byTable := make([][]Price, numTables)
-	for _, p := range a.prices {
-		byTable[p.Table] = append(byTable[p.Table], p)
+	byTable := make([][]Price, numTables) // a.prices is sorted by table first
+	for t := range numTables {
+		byTable[t] = a.tableRange(t)
 	}
 	quota := sampleQuota(byTable, a.opts.SampleSize)
 	out := []SampleRow{}
 	for t, prices := range byTable {
 		type hashed struct {
 			h uint64
-			p Price
+			i int32 // index into prices
 		}
 		hs := make([]hashed, len(prices))
 		for i, p := range prices {
 			f := fnv.New64a()
 			f.Write([]byte(a.cur.Code + "|" + p.Key.String()))
-			hs[i] = hashed{f.Sum64(), p}
+			hs[i] = hashed{f.Sum64(), int32(i)}
 		}
 		slices.SortFunc(hs, func(x, y hashed) int { return cmp.Compare(x.h, y.h) })
 		picked := make([]Price, 0, quota[t])
 		for _, h := range hs[:quota[t]] {
-			picked = append(picked, h.p)
+			picked = append(picked, prices[h.i])
 		}
 		slices.SortFunc(picked, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
 		for _, p := range picked {
