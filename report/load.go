@@ -255,6 +255,7 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 		codes[s] = s
 		return s
 	}
+	d.Prices = make([]Price, 0, loggedPrices(d.Import))
 	for rows.Next() {
 		if err := rows.Scan(&t, &p.Service, &peak, &p.Area, &p.Dest, &p.WeightLower, &p.WeightUpper,
 			&p.MilesLower, &p.MilesUpper, &p.Value); err != nil {
@@ -278,6 +279,26 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 	// Sorted as Analyze needs them, so it can use them without a copy.
 	slices.SortFunc(d.Prices, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
 	return nil
+}
+
+// maxLoggedPrices caps the capacity loggedPrices suggests, so a damaged
+// log entry cannot make Load reserve unbounded memory.
+const maxLoggedPrices = 20_000_000
+
+// loggedPrices returns the number of prices the import log says the
+// contract's import wrote (0 without a log entry): the capacity that spares
+// Load regrowing and copying a slice of over a million prices.
+func loggedPrices(im *ImportLog) int {
+	if im == nil {
+		return 0
+	}
+	var n int64
+	for t := range numTables {
+		if c := im.RowCounts[t.String()]; c > 0 {
+			n += c
+		}
+	}
+	return int(min(n, maxLoggedPrices))
 }
 
 // stagingOwner returns the contract code and status of the import whose
