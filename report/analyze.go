@@ -67,17 +67,17 @@ type analysis struct {
 	cur, prev  *Dataset
 	opts       Options
 	kinds      map[string]AreaKind
-	prices     []Price // cur prices sorted by key
-	prevSorted []Price // prev prices sorted by key (nil without prev)
+	prices     priceList // cur prices sorted by key
+	prevSorted priceList // prev prices sorted by key (empty without prev)
 }
 
 // Analyze builds the report of cur, diffed against prev when prev is not
 // nil. It does no I/O.
 func Analyze(cur, prev *Dataset, opts Options) *Report {
 	a := &analysis{cur: cur, prev: prev, opts: opts.withDefaults(), kinds: cur.areaKinds()}
-	a.prices = sortedPrices(cur.Prices)
+	a.prices = cur.priceList()
 	if prev != nil {
-		a.prevSorted = sortedPrices(prev.Prices)
+		a.prevSorted = prev.priceList()
 	}
 	r := &Report{
 		SchemaVersion: SchemaVersion,
@@ -156,13 +156,14 @@ func (a *analysis) priceRef(p Price) PriceRef {
 // statistics summarises every service group in table and service order.
 func (a *analysis) statistics() []ServiceStats {
 	out := []ServiceStats{}
-	forGroups(a.prices, func(group []Price) {
-		vals := make([]float64, len(group))
-		for i, p := range group {
-			vals[i] = float64(p.Value)
+	forGroups(a.prices, func(group priceList) {
+		vals := make([]float64, group.len())
+		for i, p := range group.p {
+			vals[i] = float64(p.value)
 		}
 		s := summarize(vals)
-		k, u := group[0].Key, group[0].Table.Unit()
+		k := group.at(0).Key
+		u := k.Table.Unit()
 		out = append(out, ServiceStats{
 			Table: k.Table.String(), Service: k.Service, Name: serviceName(k.Table, k.Service), Unit: u,
 			Count: s.count, Min: int64(s.min), Median: s.median, Max: int64(s.max),
@@ -190,32 +191,21 @@ func formatMedian(m float64, u Unit) string {
 }
 
 // forGroups calls f for each run of sorted prices of one table and service.
-func forGroups(sorted []Price, f func([]Price)) {
-	for i := 0; i < len(sorted); {
+func forGroups(sorted priceList, f func(priceList)) {
+	p := sorted.p
+	for i := 0; i < len(p); {
 		j := i + 1
-		for j < len(sorted) && sorted[j].Table == sorted[i].Table && sorted[j].Service == sorted[i].Service {
+		for j < len(p) && p[j].table == p[i].table && p[j].service == p[i].service {
 			j++
 		}
-		f(sorted[i:j])
+		f(sorted.slice(i, j))
 		i = j
 	}
 }
 
-// sortedPrices returns prices sorted by key: prices itself when it is
-// already sorted (as Load returns them), else a sorted copy.
-func sortedPrices(prices []Price) []Price {
-	if slices.IsSortedFunc(prices, func(x, y Price) int { return compareKeys(x.Key, y.Key) }) {
-		return prices
-	}
-	out := slices.Clone(prices)
-	slices.SortFunc(out, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
-	return out
-}
-
 // compareKeys orders keys by table, service, then the natural key, season
-// last (NonPeak before Peak).
-// It stops at the first differing field: it runs for every comparison of
-// a sort of over a million prices.
+// last (NonPeak before Peak). priceList orders its compact prices the
+// same way.
 func compareKeys(x, y Key) int {
 	if c := cmp.Compare(x.Table, y.Table); c != 0 {
 		return c
@@ -246,32 +236,34 @@ func compareKeys(x, y Key) int {
 
 // has tells whether the current contract has a price with key k.
 func (a *analysis) has(k Key) bool {
-	_, ok := slices.BinarySearchFunc(a.prices, k, func(p Price, k Key) int { return compareKeys(p.Key, k) })
+	_, ok := a.prices.search(k)
 	return ok
 }
 
 // tableRange returns the current contract's prices of table t.
-func (a *analysis) tableRange(t Table) []Price {
-	lo, _ := slices.BinarySearchFunc(a.prices, t, func(p Price, t Table) int { return cmp.Compare(p.Table, t) })
-	hi, _ := slices.BinarySearchFunc(a.prices, t+1, func(p Price, t Table) int { return cmp.Compare(p.Table, t) })
-	return a.prices[lo:hi]
+func (a *analysis) tableRange(t Table) priceList {
+	byTable := func(p packed, t Table) int { return cmp.Compare(Table(p.table), t) }
+	lo, _ := slices.BinarySearchFunc(a.prices.p, t, byTable)
+	hi, _ := slices.BinarySearchFunc(a.prices.p, t+1, byTable)
+	return a.prices.slice(lo, hi)
 }
 
 // cursor finds the values of keys, asked for in ascending key order, in a
-// slice of prices sorted by key: a merge instead of a map.
+// list of prices sorted by key: a merge instead of a map.
 type cursor struct {
-	sorted []Price
+	sorted priceList
 	i      int
 }
 
 // find returns the value of the price with key k and whether there is one;
 // k must not sort before the key of the previous call.
 func (c *cursor) find(k Key) (int64, bool) {
-	for c.i < len(c.sorted) && compareKeys(c.sorted[c.i].Key, k) < 0 {
+	p := c.sorted.p
+	for c.i < len(p) && c.sorted.compareKey(p[c.i], k) < 0 {
 		c.i++
 	}
-	if c.i < len(c.sorted) && c.sorted[c.i].Key == k {
-		return c.sorted[c.i].Value, true
+	if c.i < len(p) && c.sorted.compareKey(p[c.i], k) == 0 {
+		return p[c.i].value, true
 	}
 	return 0, false
 }

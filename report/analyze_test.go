@@ -302,11 +302,7 @@ func TestSampleIsDeterministicAndCoversTables(t *testing.T) {
 
 func TestSampleQuota(t *testing.T) {
 	sizes := []int{13560, 3164, 24, 46364, 2400, 16, 1, 15, 8, 7}
-	byTable := make([][]Price, len(sizes))
-	for i, n := range sizes {
-		byTable[i] = make([]Price, n)
-	}
-	q := sampleQuota(byTable, 20)
+	q := sampleQuota(sizes, 20)
 	sum := 0
 	for i, n := range q {
 		sum += n
@@ -317,7 +313,7 @@ func TestSampleQuota(t *testing.T) {
 	if sum != 20 || q[3] <= q[0] || q[0] <= q[2] {
 		t.Errorf("quota = %v (sum %d)", q, sum)
 	}
-	if q := sampleQuota([][]Price{make([]Price, 2), nil}, 20); !slices.Equal(q, []int{2, 0}) {
+	if q := sampleQuota([]int{2, 0}, 20); !slices.Equal(q, []int{2, 0}) {
 		t.Errorf("small table quota = %v, want [2 0]", q)
 	}
 }

@@ -195,8 +195,9 @@ func (a *analysis) checkLinehaul() Check {
 // unexpected reports prices of table t whose key is not expected, a test
 // rather than a set of every expected key (over a million at scale).
 func (a *analysis) unexpected(b *checkBuilder, t Table, expected func(Key) bool) {
-	for _, p := range a.tableRange(t) {
-		if !expected(p.Key) {
+	l := a.tableRange(t)
+	for i := range l.len() {
+		if p := l.at(i); !expected(p.Key) {
 			b.add(a.priceFinding(SeverityFail, p, false, "unexpected price: its key is not part of the workbook's layout"))
 		}
 	}
@@ -398,8 +399,8 @@ func (a *analysis) checkZip3s() Check {
 func (a *analysis) checkNonPositive() Check {
 	b := a.newCheck("anomaly.nonpositive", "anomaly", "No zero or negative prices",
 		"Negative prices fail; zero prices are flagged for a look, except 2a linehaul prices of the 0–250 mile range, where the template itself has zeros (they show in the statistics).")
-	for _, p := range a.prices {
-		switch {
+	for i := range a.prices.len() {
+		switch p := a.prices.at(i); {
 		case p.Value < 0:
 			b.add(a.priceFinding(SeverityFail, p, true, "negative price"))
 		case p.Value == 0 && !zeroExpected(p.Key):
@@ -418,15 +419,16 @@ func zeroExpected(k Key) bool {
 func (a *analysis) checkPeakBelowNonPeak() Check {
 	b := a.newCheck("anomaly.peak_below_nonpeak", "anomaly", "Peak prices are not below non-peak prices",
 		"For every price with both seasons, the peak price is at least the non-peak price.")
-	for i, p := range a.prices {
-		if p.Season != Peak || i == 0 {
+	for i, x := range a.prices.p {
+		if seasonCodes[x.season] != Peak || i == 0 {
 			continue
 		}
+		p := a.prices.at(i)
 		// Season sorts last and NonPeak before Peak: the non-peak price of
 		// the same key, when there is one, comes right before.
 		np := p.Key
 		np.Season = NonPeak
-		if q := a.prices[i-1]; q.Key == np && p.Value < q.Value {
+		if q := a.prices.at(i - 1); q.Key == np && p.Value < q.Value {
 			b.add(a.priceFinding(SeverityWarning, p, true, "peak price below the non-peak price %s",
 				FormatValue(q.Value, p.Table.Unit())))
 		}
@@ -449,15 +451,24 @@ func (a *analysis) checkEscalations() Check {
 	return b.done()
 }
 
-// peerGroup returns the key of the group a price is compared with for
-// outliers.
-func (a *analysis) peerGroup(k Key) Key {
-	g := Key{Table: k.Table, Service: k.Service, Season: k.Season}
-	switch k.Table {
+// peerGroup identifies the group a price is compared with for outliers.
+type peerGroup struct {
+	table, season       uint8
+	service             uint32 // id in the current contract's priceList
+	weightLower         int32
+	milesLower          int32
+	origin, destination AreaKind
+}
+
+// peerGroupOf returns the peer group of a price of the current contract;
+// kinds holds the area kind of each text id.
+func peerGroupOf(p packed, kinds []AreaKind) peerGroup {
+	g := peerGroup{table: p.table, season: p.season, service: p.service}
+	switch Table(p.table) {
 	case Linehaul:
-		g.WeightLower, g.MilesLower = k.WeightLower, k.MilesLower
+		g.weightLower, g.milesLower = p.weightLower, p.milesLower
 	case Intl:
-		g.Area, g.Dest = fmt.Sprint(a.kinds[k.Area]), fmt.Sprint(a.kinds[k.Dest])
+		g.origin, g.destination = kinds[p.area], kinds[p.dest]
 	}
 	return g
 }
@@ -465,10 +476,14 @@ func (a *analysis) peerGroup(k Key) Key {
 func (a *analysis) checkOutliers() Check {
 	b := a.newCheck("anomaly.outlier", "anomaly", "No prices far from their peers",
 		fmt.Sprintf("Robust z-score (median, scaled MAD) of each price among its peers (same table, service and season; linehaul also same weight band and mileage range; international also same kind of origin and destination) stays within ±%g.", a.opts.OutlierZ))
-	groups := make(map[Key][]int32) // peer group → indexes into a.prices
-	var order []Key
-	for i, p := range a.prices {
-		g := a.peerGroup(p.Key)
+	kinds := make([]AreaKind, len(a.prices.texts))
+	for id, text := range a.prices.texts {
+		kinds[id] = a.kinds[text]
+	}
+	groups := make(map[peerGroup][]int32) // peer group → indexes into a.prices
+	var order []peerGroup
+	for i, p := range a.prices.p {
+		g := peerGroupOf(p, kinds)
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
@@ -481,12 +496,12 @@ func (a *analysis) checkOutliers() Check {
 		}
 		vals := make([]float64, len(peers))
 		for i, j := range peers {
-			vals[i] = float64(a.prices[j].Value)
+			vals[i] = float64(a.prices.p[j].value)
 		}
 		med, _ := robustScale(vals)
 		for i, z := range robustZ(vals) {
 			if math.Abs(z) > a.opts.OutlierZ {
-				p := a.prices[peers[i]]
+				p := a.prices.at(int(peers[i]))
 				b.add(a.priceFinding(SeverityWarning, p, true, "robust z-score %.1f among %d peers (median %s)",
 					z, len(peers), formatMedian(med, p.Table.Unit())))
 			}
@@ -502,23 +517,30 @@ func (a *analysis) checkUnchanged() Check {
 		return b.skip("no contract to compare to")
 	}
 	prev := &cursor{sorted: a.prevSorted}
-	forGroups(a.prices, func(group []Price) {
-		var same []Price
-		common := 0
-		for _, p := range group {
+	forGroups(a.prices, func(group priceList) {
+		// Count first and list the unchanged prices only when they are
+		// flagged: in a group that did not change they are all of it.
+		start := prev.i
+		common, same := 0, 0
+		for i := range group.len() {
+			p := group.at(i)
 			if v, ok := prev.find(p.Key); ok {
 				common++
 				if v == p.Value {
-					same = append(same, p)
+					same++
 				}
 			}
 		}
-		if common == 0 || float64(common-len(same)) <= a.opts.UnchangedShare*float64(common) {
+		if common == 0 || float64(common-same) <= a.opts.UnchangedShare*float64(common) {
 			return
 		}
-		for _, p := range same {
-			b.add(a.priceFinding(SeverityWarning, p, true, "unchanged since %s while %d of %d %s prices changed",
-				a.prev.Code, common-len(same), common, p.Group()))
+		prev.i = start
+		for i := range group.len() {
+			p := group.at(i)
+			if v, ok := prev.find(p.Key); ok && v == p.Value {
+				b.add(a.priceFinding(SeverityWarning, p, true, "unchanged since %s while %d of %d %s prices changed",
+					a.prev.Code, common-same, common, p.Group()))
+			}
 		}
 	})
 	return b.done()

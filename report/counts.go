@@ -7,8 +7,8 @@ import "fmt"
 func (a *analysis) counts() []TableCount {
 	d := a.cur
 	rows := make(map[Table]int64)
-	for _, p := range d.Prices {
-		rows[p.Table]++
+	for _, p := range d.priceList().p {
+		rows[Table(p.table)]++
 	}
 	sa := int64(len(d.ServiceAreas))
 	dom, oc, ns := int64(len(d.areasOf(KindDomestic))), int64(len(d.areasOf(KindOconus))), int64(len(d.areasOf(KindNSRA)))

@@ -19,7 +19,12 @@ type Dataset struct {
 	RateAreas    []RateArea
 	Zip3s        []Zip3
 	Zip5s        []string // zip5 codes of re_zip5_rate_areas
-	Prices       []Price
+	// Prices are the prices of a Dataset built by hand. Load leaves them
+	// nil: it keeps its prices in compact form (see priceList), since two
+	// contracts of over a million prices each would otherwise take most of
+	// the report's memory.
+	Prices []Price
+	packed *priceList // the prices as Load read them, sorted; nil for a hand-built Dataset
 	// Sources maps workbook keys to the Excel rows they came from; nil when
 	// the staging tables hold another contract's import.
 	Sources Sources
@@ -78,6 +83,15 @@ func kindOf(a RateArea) AreaKind {
 	default:
 		return KindOconus
 	}
+}
+
+// priceList returns the contract's prices sorted by key: those Load read,
+// else Prices packed.
+func (d *Dataset) priceList() priceList {
+	if d.packed != nil {
+		return *d.packed
+	}
+	return newPriceList(d.Prices)
 }
 
 // areaKinds maps each rate-area code to its kind.

@@ -37,7 +37,8 @@ func (a *analysis) diff() *Diff {
 	}
 	groupPcts := make(map[*DiffGroup][]*float64)
 
-	for _, p := range a.prices {
+	for i := range a.prices.len() {
+		p := a.prices.at(i)
 		g := group(p.Key)
 		old, ok := prev.find(p.Key)
 		switch {
@@ -53,14 +54,15 @@ func (a *analysis) diff() *Diff {
 		default:
 			d.Changed++
 			g.Changed++
-			m := moved{p: p, old: old, pct: pctChange(old, p.Value)}
+			m := moved{i: int32(i), old: old, pct: pctChange(old, p.Value)}
 			all = append(all, m)
 			allPct = append(allPct, m.pct)
 			groupPcts[g] = append(groupPcts[g], m.pct)
 		}
 	}
 	cur := &cursor{sorted: a.prices}
-	for _, p := range a.prevSorted {
+	for i := range a.prevSorted.len() {
+		p := a.prevSorted.at(i)
 		if _, ok := cur.find(p.Key); ok {
 			continue
 		}
@@ -91,14 +93,15 @@ func (a *analysis) diff() *Diff {
 
 // moved is a changed price before it is described for the report.
 type moved struct {
-	p   Price
+	i   int32 // index into the current contract's prices
 	old int64
 	pct *float64
 }
 
 // change describes a changed price.
 func (a *analysis) change(m moved) Change {
-	p, u := m.p, m.p.Table.Unit()
+	p := a.prices.at(int(m.i))
+	u := p.Table.Unit()
 	return Change{
 		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(), Unit: u,
 		Old: m.old, New: p.Value, OldDisplay: FormatValue(m.old, u), NewDisplay: FormatValue(p.Value, u),

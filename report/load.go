@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -244,25 +243,18 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 		p    Price
 		t    int
 		peak *bool
+		in   interner
 	)
-	// Codes and areas repeat across rows: keep one copy of each, so the
-	// prices share them instead of holding a string per row.
-	codes := make(map[string]string)
-	intern := func(s string) string {
-		if c, ok := codes[s]; ok {
-			return c
-		}
-		codes[s] = s
-		return s
-	}
-	d.Prices = make([]Price, 0, loggedPrices(d.Import))
+	l := &priceList{p: make([]packed, 0, loggedPrices(d.Import))}
 	for rows.Next() {
 		if err := rows.Scan(&t, &p.Service, &peak, &p.Area, &p.Dest, &p.WeightLower, &p.WeightUpper,
 			&p.MilesLower, &p.MilesUpper, &p.Value); err != nil {
 			return err
 		}
+		if t < 0 || t >= int(numTables) {
+			return fmt.Errorf("price of unknown table %d", t)
+		}
 		p.Table = Table(t)
-		p.Service, p.Area, p.Dest = intern(p.Service), intern(p.Area), intern(p.Dest)
 		switch {
 		case peak == nil:
 			p.Season = NoSeason
@@ -271,13 +263,15 @@ func loadPrices(ctx context.Context, q Querier, d *Dataset, id [16]byte) error {
 		default:
 			p.Season = NonPeak
 		}
-		d.Prices = append(d.Prices, p)
+		l.p = append(l.p, in.pack(p))
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	l.texts = in.texts
 	// Sorted as Analyze needs them, so it can use them without a copy.
-	slices.SortFunc(d.Prices, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
+	l.sort()
+	d.packed = l
 	return nil
 }
 

@@ -132,8 +132,9 @@ func (k Key) Label() string {
 	return strings.Join(parts, " · ")
 }
 
-// String is a compact, unique rendering of the key, used for sorting and
-// hashing.
+// String is a compact, unique rendering of the key; the sample picks the
+// prices with the smallest FNV-1a hash of contract code, "|" and this text
+// (computed without building it, see keyHash).
 func (k Key) String() string {
 	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d|%d|%d", k.Table, k.Service, k.Season, k.Area, k.Dest,
 		k.WeightLower, k.WeightUpper, k.MilesLower, k.MilesUpper)

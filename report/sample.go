@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"hash/fnv"
 	"math"
 	"slices"
 )
@@ -13,27 +12,27 @@ import (
 // FNV-1a hash of contract code and key are taken, so the sample is
 // deterministic for a contract yet spread over the table.
 func (a *analysis) sample() []SampleRow {
-	byTable := make([][]Price, numTables) // a.prices is sorted by table first
+	byTable := make([]priceList, numTables) // a.prices is sorted by table first
+	sizes := make([]int, numTables)
 	for t := range numTables {
 		byTable[t] = a.tableRange(t)
+		sizes[t] = byTable[t].len()
 	}
-	quota := sampleQuota(byTable, a.opts.SampleSize)
+	quota := sampleQuota(sizes, a.opts.SampleSize)
 	out := []SampleRow{}
 	for t, prices := range byTable {
 		type hashed struct {
 			h uint64
 			i int32 // index into prices
 		}
-		hs := make([]hashed, len(prices))
-		for i, p := range prices {
-			f := fnv.New64a()
-			f.Write([]byte(a.cur.Code + "|" + p.Key.String()))
-			hs[i] = hashed{f.Sum64(), int32(i)}
+		hs := make([]hashed, prices.len())
+		for i := range hs {
+			hs[i] = hashed{keyHash(a.cur.Code, prices.at(i).Key), int32(i)}
 		}
 		slices.SortFunc(hs, func(x, y hashed) int { return cmp.Compare(x.h, y.h) })
 		picked := make([]Price, 0, quota[t])
 		for _, h := range hs[:quota[t]] {
-			picked = append(picked, prices[h.i])
+			picked = append(picked, prices.at(int(h.i)))
 		}
 		slices.SortFunc(picked, func(x, y Price) int { return compareKeys(x.Key, y.Key) })
 		for _, p := range picked {
@@ -44,17 +43,18 @@ func (a *analysis) sample() []SampleRow {
 	return out
 }
 
-// sampleQuota splits size over the tables (largest remainder on square-root
-// weights), at least one per non-empty table and never more than it holds.
-func sampleQuota(byTable [][]Price, size int) []int {
-	quota := make([]int, len(byTable))
-	weights := make([]float64, len(byTable))
+// sampleQuota splits size over tables of the given sizes (largest
+// remainder on square-root weights), at least one per non-empty table and
+// never more than it holds.
+func sampleQuota(sizes []int, size int) []int {
+	quota := make([]int, len(sizes))
+	weights := make([]float64, len(sizes))
 	total, left := 0.0, size
-	for t, p := range byTable {
-		if len(p) > 0 {
+	for t, n := range sizes {
+		if n > 0 {
 			quota[t] = 1
 			left--
-			weights[t] = math.Sqrt(float64(len(p) - 1))
+			weights[t] = math.Sqrt(float64(n - 1))
 			total += weights[t]
 		}
 	}
@@ -67,9 +67,9 @@ func sampleQuota(byTable [][]Price, size int) []int {
 	}
 	var rems []rem
 	given := 0
-	for t := range byTable {
+	for t := range sizes {
 		share := float64(left) * weights[t] / total
-		n := min(int(share), len(byTable[t])-quota[t])
+		n := min(int(share), sizes[t]-quota[t])
 		quota[t] += n
 		given += n
 		rems = append(rems, rem{t, share - math.Floor(share)})
@@ -79,7 +79,7 @@ func sampleQuota(byTable [][]Price, size int) []int {
 		if given >= left {
 			break
 		}
-		if quota[r.t] < len(byTable[r.t]) {
+		if quota[r.t] < sizes[r.t] {
 			quota[r.t]++
 			given++
 		}
