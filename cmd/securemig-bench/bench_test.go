@@ -198,14 +198,15 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.scale != 0 || c.uploadMiB != 0 || c.out != "" || c.runs != 1 || c.profile || c.wants("pipeline") || !c.wants("apply") || c.pairs != 5 {
+	if c.scale != 0 || c.uploadMiB != 0 || c.out != "" || c.runs != 1 || c.profile || c.wants("pipeline") || !c.wants("apply") || c.pairs != 5 ||
+		c.benchfmt != "tmp/bench/results-quick.txt" {
 		t.Errorf("-quick: %+v, want full size only, one run, 5 pairs, no pipeline, profile or document", c)
 	}
 	c, err = parseFlags(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.scale != 25 || c.uploadMiB != 1024 || c.out != "docs/benchmarks.md" || c.pairs != 5 {
+	if c.scale != 25 || c.uploadMiB != 1024 || c.out != "docs/benchmarks.md" || c.pairs != 5 || c.benchfmt != "tmp/bench/results.txt" {
 		t.Errorf("defaults: %+v", c)
 	}
 	c, err = parseFlags([]string{"-quick", "-scale", "4", "-only", "parse, apply"})

@@ -87,7 +87,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.uploadMiB, "upload-mib", 1024, "size of the uploaded file in MiB (0: skip the upload row)")
 	fs.StringVar(&c.out, "out", "", "Markdown file to write (default docs/benchmarks.md, none with -quick)")
 	fs.StringVar(&c.work, "work", "tmp/bench", "scratch directory for samples, scratch projects and profiles")
-	fs.StringVar(&c.benchfmt, "benchfmt", "", "also write every run in Go benchmark format for benchstat (default WORK/results.txt)")
+	fs.StringVar(&c.benchfmt, "benchfmt", "", "also write every run in Go benchmark format for benchstat (default WORK/results.txt, WORK/results-quick.txt with -quick)")
 	fs.StringVar(&c.only, "only", "", "comma-separated stages to run: parse,import,report,generate,apply,upload,pipeline (default all)")
 	fs.BoolVar(&c.profile, "profile", true, "CPU-profile (perf) one extra run of a stage that misses a target")
 	fs.BoolVar(&c.keep, "keep", false, "keep the scratch databases and directories")
@@ -126,6 +126,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.benchfmt == "" {
 		c.benchfmt = c.work + "/results.txt"
+		if c.quick {
+			c.benchfmt = c.work + "/results-quick.txt" // keeps the full run's raw results
+		}
 	}
 	return c, nil
 }
