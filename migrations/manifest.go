@@ -2,12 +2,15 @@ package migrations
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -114,41 +117,83 @@ func ReadManifest(path string) ([]Entry, error) {
 	return entries, nil
 }
 
-// AppendManifest appends name as a new line of the manifest at path, creating
-// the file when it does not exist. The name must be valid and its version
-// must not already be listed.
+// AppendManifest adds name as a new last line of the manifest at path,
+// creating the file when missing. It refuses a malformed name and a version
+// the manifest already lists.
 func AppendManifest(path, name string) error {
-	e, err := ParseName(name)
-	if err != nil {
-		return err
-	}
+	return UpdateManifest(path, nil, name)
+}
+
+// UpdateManifest rewrites the manifest at path atomically: the lines naming
+// any of drop are removed and add is appended (see EditManifest). A missing
+// file counts as empty.
+func UpdateManifest(path string, drop []string, add string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading manifest: %w", err)
 	}
-	entries, err := ParseManifest(strings.NewReader(string(old)))
+	next, err := EditManifest(old, drop, add)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	return writeAtomic(path, next, 0o644)
+}
+
+// EditManifest returns manifest without the lines naming any of drop and
+// with add appended as a new last line. Comments, blank lines and the other
+// entries are kept as they are. It refuses a malformed name, a manifest that
+// does not parse, and a version the remaining manifest already lists.
+func EditManifest(manifest []byte, drop []string, add string) ([]byte, error) {
+	e, err := ParseName(add)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for line := range bytes.Lines(manifest) {
+		if slices.Contains(drop, string(bytes.TrimSpace(line))) {
+			continue
+		}
+		out.Write(line)
+	}
+	entries, err := ParseManifest(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		return nil, err
+	}
 	for _, x := range entries {
 		if x.Version == e.Version {
-			return fmt.Errorf("%s: version %s is already listed on line %d (%s)", path, e.Version, x.Line, x.Name)
+			return nil, fmt.Errorf("version %s is already listed on line %d (%s)", e.Version, x.Line, x.Name)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if b := out.Bytes(); len(b) > 0 && b[len(b)-1] != '\n' {
+		out.WriteByte('\n')
+	}
+	out.WriteString(add + "\n")
+	return out.Bytes(), nil
+}
+
+// writeAtomic replaces path with data through a synced temporary file in
+// the same directory, so readers never see a half-written manifest.
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".manifest-*.tmp")
 	if err != nil {
-		return fmt.Errorf("opening manifest: %w", err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	line := name + "\n"
-	if len(old) > 0 && old[len(old)-1] != '\n' {
-		line = "\n" + line
+	defer os.Remove(f.Name()) // no-op after the rename
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
 	}
-	if _, err := f.WriteString(line); err != nil {
-		f.Close()
-		return fmt.Errorf("appending to %s: %w", path, err)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("appending to %s: %w", path, err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

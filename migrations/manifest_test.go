@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/url"
@@ -185,5 +186,39 @@ func TestRegisterScheme(t *testing.T) {
 	}
 	if got != "bucket/prefix" {
 		t.Fatalf("opener got %q", got)
+	}
+}
+
+func TestEditManifest(t *testing.T) {
+	const (
+		old = "20261121120000_import_pricing_data_x.up.sql"
+		add = "20261121130000_import_pricing_data_x.up.sql"
+	)
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"drops the old line, keeps comments", "# c\n20261121000000_a.up.sql\n" + old + "\n\n# end\n",
+			"# c\n20261121000000_a.up.sql\n\n# end\n" + add + "\n", ""},
+		{"indented old line", "  " + old + "  \n", add + "\n", ""},
+		{"no final newline", "20261121000000_a.up.sql", "20261121000000_a.up.sql\n" + add + "\n", ""},
+		{"empty manifest", "", add + "\n", ""},
+		{"version taken", "20261121130000_other.up.sql\n", "", "already listed on line 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := EditManifest([]byte(tt.in), []string{old}, add)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, []byte(tt.want)) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

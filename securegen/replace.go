@@ -1,7 +1,6 @@
 package securegen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,79 +116,9 @@ func (p *plan) removeReplaced() {
 // updateManifest appends the new file name and, in the same atomic
 // rewrite, drops the replaced migrations' lines.
 func (p *plan) updateManifest() error {
-	o := p.opts
-	if len(p.replaced) == 0 {
-		return migrations.AppendManifest(o.ManifestPath, p.res.FileName)
-	}
-	old, err := os.ReadFile(o.ManifestPath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading manifest: %w", err)
-	}
 	names := make([]string, len(p.replaced))
 	for i, r := range p.replaced {
 		names[i] = r.name
 	}
-	next, err := replaceManifestLines(old, names, p.res.FileName)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.ManifestPath, err)
-	}
-	return writeFileAtomic(o.ManifestPath, next, 0o644)
-}
-
-// replaceManifestLines returns the manifest without the lines naming drop
-// and with add appended; add's version must not be listed already.
-func replaceManifestLines(manifest []byte, drop []string, add string) ([]byte, error) {
-	e, err := migrations.ParseName(add)
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	for line := range bytes.Lines(manifest) {
-		name := string(bytes.TrimSpace(line))
-		if slices.Contains(drop, name) {
-			continue
-		}
-		out.Write(line)
-	}
-	entries, err := migrations.ParseManifest(bytes.NewReader(out.Bytes()))
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range entries {
-		if x.Version == e.Version {
-			return nil, fmt.Errorf("version %s is already listed on line %d (%s)", e.Version, x.Line, x.Name)
-		}
-	}
-	if b := out.Bytes(); len(b) > 0 && b[len(b)-1] != '\n' {
-		out.WriteByte('\n')
-	}
-	out.WriteString(add + "\n")
-	return out.Bytes(), nil
-}
-
-// writeFileAtomic replaces path with data through a synced temporary file
-// in the same directory.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".securemig-*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return migrations.UpdateManifest(p.opts.ManifestPath, names, p.res.FileName)
 }
