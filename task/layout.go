@@ -147,7 +147,9 @@ func (l Layout) ApprovedIndex() string { return l.Prefix + IndexDir + "approved/
 func (l Layout) Approved(code, id string) string { return l.ApprovedIndex() + code + "/" + id }
 
 // ImportedIndex is the "directory" of the markers of imports into env.
-func (l Layout) ImportedIndex(env string) string { return l.Prefix + IndexDir + "imported/" + env + "/" }
+func (l Layout) ImportedIndex(env string) string {
+	return l.Prefix + IndexDir + "imported/" + env + "/"
+}
 
 // Imported is the marker of a finished import into env.
 func (l Layout) Imported(env, code, id string) string { return l.ImportedIndex(env) + code + "/" + id }

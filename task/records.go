@@ -176,17 +176,17 @@ type MigrationRecord struct {
 	// Production, Down and Placeholder are the stored files; Lock is the
 	// lock file holding the migration's entry, and Manifest its manifest
 	// line: what a developer adds to the repository to record it.
-	Production File `json:"production"`
-	Down       File `json:"down"`
-	Placeholder File `json:"placeholder"`
-	Lock        File `json:"lock"`
-	Manifest    string          `json:"manifest"`
-	Entry       *lockfile.Entry `json:"entry"`
-	ApprovalSHA256 string      `json:"approval_sha256"`
-	ToolVersion    string      `json:"tool_version"`
-	Runner         string      `json:"runner"`
-	Claim          int         `json:"claim"`
-	GeneratedAt    time.Time   `json:"generated_at"`
+	Production     File            `json:"production"`
+	Down           File            `json:"down"`
+	Placeholder    File            `json:"placeholder"`
+	Lock           File            `json:"lock"`
+	Manifest       string          `json:"manifest"`
+	Entry          *lockfile.Entry `json:"entry"`
+	ApprovalSHA256 string          `json:"approval_sha256"`
+	ToolVersion    string          `json:"tool_version"`
+	Runner         string          `json:"runner"`
+	Claim          int             `json:"claim"`
+	GeneratedAt    time.Time       `json:"generated_at"`
 }
 
 // ImportRecord is imports/<ENV>.json: a submission shipped to one
