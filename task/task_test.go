@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/securemig/securemig/internal/pgtest"
 	"github.com/securemig/securemig/parser"
+	"github.com/securemig/securemig/release"
 	"github.com/securemig/securemig/s3store"
 	"github.com/securemig/securemig/s3store/s3test"
 	"github.com/securemig/securemig/sample"
@@ -139,10 +141,12 @@ func resultByCode(s *Summary) map[string]Result {
 	return m
 }
 
-// TestCheckConcurrentAndApprove drops a clean and a broken workbook, runs
-// two checks at once (each submission is processed once), checks that a
-// later run skips both without downloading anything, and approves.
-func TestCheckConcurrentAndApprove(t *testing.T) {
+// TestEndToEnd drops a clean and a broken workbook, runs two checks at
+// once (each submission is processed once), checks that a later run skips
+// both without downloading anything, approves the clean one, imports it
+// into an environment (bucket and database) and finds a second import a
+// no-op.
+func TestEndToEnd(t *testing.T) {
 	f := newFixture(t)
 	cleanWB, cleanCSV := sampleFiles(t, 1)
 	brokenWB, brokenCSV := sampleFiles(t, 2)
@@ -281,6 +285,96 @@ func TestCheckConcurrentAndApprove(t *testing.T) {
 	}
 	if _, err := approve("CLEAN1", ids["CLEAN1"], ""); err == nil || !strings.Contains(err.Error(), "already approved by reviewer@laptop") {
 		t.Errorf("a second approval: %v", err)
+	}
+
+	testImport(t, f, "CLEAN1", ids["CLEAN1"], sha256Hex(cleanWB))
+}
+
+// testImport imports the approved submission into environment stg and
+// checks the database, the bucket and the records; then a second run must
+// do nothing.
+func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
+	// The environment's bucket is on the in-process server: versitygw
+	// accepts the SSE header but stores objects unencrypted, so release's
+	// verification (HEAD must confirm AES256) rightly refuses it. The inbox
+	// above is on versitygw, where the conditional writes matter.
+	envSrv := s3test.Start(t)
+	envSrv.CreateBucket(t, "stg-migrations", true)
+	env := &release.Environment{Name: "stg", Bucket: "stg-migrations", Prefix: "secure-migrations/", Region: s3test.Region,
+		Endpoint: envSrv.URL, PathStyle: true, SSE: s3store.SSES3}
+	target := pgtest.NewSchemaDatabase(t)
+	opts := func(runner string) ImportOptions {
+		return ImportOptions{Config: f.config(runner), Env: env, Target: target,
+			Scratch: func(context.Context) (string, error) { return f.scratch, nil },
+			Connect: func(context.Context, *release.Environment) (*s3store.Client, error) { return envSrv.Client(), nil }}
+	}
+	sum, err := Import(t.Context(), opts("importer-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Results) != 1 || sum.Results[0].Outcome != OutcomeDone || sum.Results[0].Code != code {
+		t.Fatalf("import: %+v\nlog:\n%s", sum.Results, f.logs.String())
+	}
+	rec := getJSON[ImportRecord](t, f, f.src.Import(code, id, "stg"))
+	mig := getJSON[MigrationRecord](t, f, f.src.Migration(code, id))
+	if !rec.Applied || rec.Migration != mig.FileName || rec.SHA256 != mig.Entry.SHA256 || rec.Upload == nil ||
+		rec.Upload.Bucket != "stg-migrations" || rec.Upload.Key != env.Key(mig.FileName) {
+		t.Errorf("import record %+v does not match migration %s", rec, mig.FileName)
+	}
+	if mig.Entry.WorkbookSHA256 != workbookSHA || mig.Entry.ContractCode != code {
+		t.Errorf("lock entry %+v does not name workbook %s of %s", mig.Entry, workbookSHA, code)
+	}
+	if got := sha256Hex(envSrv.GetObject(t, "stg-migrations", rec.Upload.Key)); got != mig.Entry.SHA256 {
+		t.Errorf("the environment's object has SHA-256 %s, the lock entry %s", got, mig.Entry.SHA256)
+	}
+
+	conn, err := pgx.Connect(t.Context(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var contracts, linehaul int
+	var status, trackedSHA string
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM re_contracts WHERE code = $1`, code).Scan(&contracts); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM re_domestic_linehaul_prices p
+		JOIN re_contracts c ON c.id = p.contract_id WHERE c.code = $1`, code).Scan(&linehaul); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(t.Context(), `SELECT status, sha256 FROM securemig_migrations WHERE name = $1`, mig.FileName).
+		Scan(&status, &trackedSHA); err != nil {
+		t.Fatalf("tracking row of %s: %v", mig.FileName, err)
+	}
+	if contracts != 1 || int64(linehaul) != mig.Entry.Tables["public.re_domestic_linehaul_prices"] || linehaul == 0 {
+		t.Errorf("target database: %d contracts, %d linehaul prices; lock entry tables %v", contracts, linehaul, mig.Entry.Tables)
+	}
+	if status != "applied" || trackedSHA != mig.Entry.SHA256 {
+		t.Errorf("tracking row: status %s sha256 %s, want applied %s", status, trackedSHA, mig.Entry.SHA256)
+	}
+
+	// A second run has nothing to do and reads no object.
+	var gets atomic.Int32
+	f.srv.SetInterceptor(func(w http.ResponseWriter, r *http.Request) bool {
+		if (r.Method == http.MethodGet && !r.URL.Query().Has("list-type")) || r.Method == http.MethodHead {
+			gets.Add(1)
+		}
+		return false
+	})
+	again, err := Import(t.Context(), opts("importer-2"))
+	f.srv.SetInterceptor(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Results) != 0 || gets.Load() != 0 {
+		t.Errorf("second import: results %+v after %d object reads, want none", again.Results, gets.Load())
+	}
+	var tracked int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM securemig_migrations`).Scan(&tracked); err != nil {
+		t.Fatal(err)
+	}
+	if tracked != 1 {
+		t.Errorf("tracking table has %d rows after the second import, want 1", tracked)
 	}
 }
 
