@@ -220,7 +220,9 @@ func runTaskApprove(c *cli.Context) error {
 		if !term.IsTerminal(int(os.Stdin.Fd())) {
 			return withExitCode(1, errors.New("approving needs a person: run it on a terminal, or pass --yes"))
 		}
-		o.Confirm = func(rec *task.CheckRecord) (bool, error) { return confirmApproval(c.App.ErrWriter, os.Stdin, cfg.Source, rec) }
+		o.Confirm = func(rec *task.CheckRecord) (bool, error) {
+			return confirmApproval(c.App.ErrWriter, os.Stdin, cfg.Source, rec)
+		}
 	}
 	o.Identity = task.WhoAmI(c.Context, s3cfg)
 	a, err := task.Approve(c.Context, o)
