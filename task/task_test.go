@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/securemig/securemig/internal/pgtest"
+	"github.com/securemig/securemig/migrations"
+	"github.com/securemig/securemig/migrations/schema"
 	"github.com/securemig/securemig/parser"
 	"github.com/securemig/securemig/release"
 	"github.com/securemig/securemig/s3store"
@@ -302,18 +305,47 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 	envSrv.CreateBucket(t, "stg-migrations", true)
 	env := &release.Environment{Name: "stg", Bucket: "stg-migrations", Prefix: "secure-migrations/", Region: s3test.Region,
 		Endpoint: envSrv.URL, PathStyle: true, SSE: s3store.SSES3}
-	target := pgtest.NewSchemaDatabase(t)
+	// The environment's database lacks the schema at first: the apply
+	// fails, the claim is released, and the next run retries.
+	target := pgtest.NewDatabase(t)
 	opts := func(runner string) ImportOptions {
 		return ImportOptions{Config: f.config(runner), Env: env, Target: target,
 			Scratch: func(context.Context) (string, error) { return f.scratch, nil },
 			Connect: func(context.Context, *release.Environment) (*s3store.Client, error) { return envSrv.Client(), nil }}
 	}
-	sum, err := Import(t.Context(), opts("importer-1"))
+	sum, err := Import(t.Context(), opts("importer-0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ae *migrations.ApplyError
+	if len(sum.Results) != 1 || sum.Results[0].Outcome != OutcomeFailed || !errors.As(sum.Results[0].Err, &ae) {
+		t.Fatalf("import into a database without the schema: %+v, want a failed apply", sum.Results)
+	}
+	claims := f.src.Claims(code, id, "import-stg")
+	if got := keys(t, f, claims); !slices.Equal(got, []string{claims + "000001.json", claims + "000001.released.json"}) {
+		t.Errorf("claims after a failed import: %v, want claim 1 and its release", got)
+	}
+	if ok, err := f.src.exists(t.Context(), f.src.Import(code, id, "stg")); ok || err != nil {
+		t.Errorf("a failed import was recorded (%v)", err)
+	}
+	conn, err := pgx.Connect(t.Context(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := schema.Apply(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+
+	sum, err = Import(t.Context(), opts("importer-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(sum.Results) != 1 || sum.Results[0].Outcome != OutcomeDone || sum.Results[0].Code != code {
 		t.Fatalf("import: %+v\nlog:\n%s", sum.Results, f.logs.String())
+	}
+	if got := keys(t, f, f.src.Claims(code, id, "migration")); len(got) != 1 {
+		t.Errorf("migration claims %v: the migration must be generated once", got)
 	}
 	rec := getJSON[ImportRecord](t, f, f.src.Import(code, id, "stg"))
 	mig := getJSON[MigrationRecord](t, f, f.src.Migration(code, id))
@@ -328,11 +360,6 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 		t.Errorf("the environment's object has SHA-256 %s, the lock entry %s", got, mig.Entry.SHA256)
 	}
 
-	conn, err := pgx.Connect(t.Context(), target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
 	var contracts, linehaul int
 	var status, trackedSHA string
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM re_contracts WHERE code = $1`, code).Scan(&contracts); err != nil {
