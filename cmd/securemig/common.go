@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,13 @@ func connect(c *cli.Context) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
 	return conn, nil
+}
+
+// writeJSON prints v as indented JSON: the --json output of every command.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // infoWriter is where a command writes progress notes and other
