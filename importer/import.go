@@ -130,6 +130,9 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	}
 	p := newPlan(&res.Records, ref, services, opts)
 	sum := &Summary{ContractID: uuid.UUID(p.contractID), Counts: map[string]int64{}, Warnings: p.warnings}
+	if err := lockContract(ctx, tx, opts.ContractCode); err != nil {
+		return nil, err
+	}
 	exists, err := contractExists(ctx, tx, opts.ContractCode)
 	if err != nil {
 		return nil, err
@@ -220,6 +223,16 @@ func loadServices(ctx context.Context, tx pgx.Tx) (map[string][16]byte, error) {
 	return m, nil
 }
 
+// lockContract serialises the imports of one contract code until the end of
+// the transaction: a concurrent import of the same code waits, then sees the
+// contract and reports it like a sequential re-import would.
+func lockContract(ctx context.Context, tx pgx.Tx, code string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('securemig.contract:' || $1, 0))`, code); err != nil {
+		return fmt.Errorf("import: locking contract code %s: %w", code, err)
+	}
+	return nil
+}
+
 // contractExists reports whether a contract with code exists.
 func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 	var exists bool
@@ -288,10 +301,14 @@ var copyLineRE = regexp.MustCompile(`^COPY \S+, line (\d+)`)
 // source when the database names the line, and redacts values.
 func (p *plan) copyError(table string, err error) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
+	if !errors.As(err, &pgErr) || sessionEnded(pgErr) {
 		return fmt.Errorf("import: loading %s: %w", table, err)
 	}
-	msg := fmt.Sprintf("%s: rejected by the database (SQLSTATE %s", table, pgErr.Code)
+	if table == "re_contracts" && pgErr.Code == "23505" {
+		return &ProblemsError{Problems: []Problem{{Location: "contract " + p.code,
+			Message: "contract code already exists (use --replace to re-import it)"}}}
+	}
+	msg := fmt.Sprintf("rejected by the database (SQLSTATE %s", pgErr.Code)
 	if pgErr.ConstraintName != "" {
 		msg += ", constraint " + pgErr.ConstraintName
 	}
@@ -303,10 +320,17 @@ func (p *plan) copyError(table string, err error) error {
 	if m := copyLineRE.FindStringSubmatch(pgErr.Where); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if src, ok := p.rowSource(table, line); ok && src.String() != "" {
-			loc = src.String()
+			loc, msg = src.String(), table+": "+msg
 		}
 	}
 	return &ProblemsError{Problems: []Problem{{Location: loc, Message: msg}}}
+}
+
+// sessionEnded reports whether the server ended the session (shutdown,
+// crash, terminated backend, connection failure): not a problem with the
+// data, so it stays an error the caller can recognise.
+func sessionEnded(e *pgconn.PgError) bool {
+	return e.Severity == "FATAL" || e.Severity == "PANIC" || strings.HasPrefix(e.Code, "57P") || strings.HasPrefix(e.Code, "08")
 }
 
 // rowSource returns the source of the line-th (1-based) row of table.
