@@ -116,7 +116,7 @@ func scratchServer(c *cli.Context, useDatabaseURL bool, log *slog.Logger) func(c
 		if u := os.Getenv("DATABASE_URL"); useDatabaseURL && u != "" {
 			return u, nil
 		}
-		cl, err := localCluster()
+		cl, _, err := localCluster(c)
 		if err != nil {
 			return "", fmt.Errorf("no --scratch-database-url and the local database is unavailable: %w", err)
 		}
