@@ -2,6 +2,7 @@ package task
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type ImportOptions struct {
 	PgDump string
 	// Commit is the git commit recorded on uploaded objects.
 	Commit string
+	// GenVersion is the tool version written into the migration's header
+	// and lock entry, as `gen` writes it (ToolVersion when empty).
+	GenVersion string
 	// LockTimeout bounds the wait for the target's migration lock (the
 	// migration engine's default when 0).
 	LockTimeout time.Duration
@@ -410,7 +414,7 @@ func (o *ImportOptions) generate(ctx context.Context, p pendingImport, h *held, 
 	res, err := securegen.Generate(ctx, securegen.Options{
 		DSN: db.DSN, ContractCode: p.code, OutDir: filepath.Join(proj, "secure"),
 		PlaceholderDir: filepath.Join(proj, "placeholders"), ManifestPath: filepath.Join(proj, "manifest.txt"),
-		LockPath: filepath.Join(proj, "secure.lock"), PgDump: o.PgDump, ToolVersion: o.ToolVersion,
+		LockPath: filepath.Join(proj, "secure.lock"), PgDump: o.PgDump, ToolVersion: cmp.Or(o.GenVersion, o.ToolVersion),
 		WorkbookSHA256: p.approval.WorkbookSHA256, Log: genLog,
 	})
 	genLog.Close()

@@ -307,7 +307,7 @@ func runTaskImport(c *cli.Context) error {
 		return withExitCode(taskExitIncomplete, err)
 	}
 	sum, err := task.Import(c.Context, task.ImportOptions{Config: cfg, Env: targets[0], Target: target,
-		Scratch: scratchServer(c, false, cfg.Log), PgDump: c.String("pg-dump"), Commit: buildinfo.Commit,
+		Scratch: scratchServer(c, false, cfg.Log), PgDump: c.String("pg-dump"), Commit: buildinfo.Commit, GenVersion: buildinfo.Version,
 		LockTimeout: c.Duration("lock-timeout")})
 	if err != nil {
 		cfg.Log.Error("import_failed", "error", err.Error())
