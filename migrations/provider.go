@@ -113,6 +113,9 @@ const (
 	Unlisted State = "unlisted"
 	// Unknown: recorded in the database but not in the manifest.
 	Unknown State = "unknown"
+	// Reverted: applied, then undone by a revert migration (see
+	// Result.Reverts). A reverted migration is never applied again.
+	Reverted State = "reverted"
 )
 
 // FileStatus is the state of one migration.
@@ -128,6 +131,9 @@ type FileStatus struct {
 	Size   int64
 	// Record is the tracking row, nil when never applied.
 	Record *Record
+	// Revert is the tracking row of the revert migration that reverted
+	// this one, nil when none did.
+	Revert *Record
 
 	src *Source
 }
@@ -277,11 +283,20 @@ func (p *Provider) inspect(ctx context.Context, conn *pgx.Conn, hashPending, lis
 	if err != nil {
 		return nil, err
 	}
+	revertOf := map[string]*Record{} // reverted version -> its revert's row
+	for _, r := range recs {
+		if r.Reverts != "" {
+			revertOf[r.Reverts] = r
+		}
+	}
 	var files []FileStatus
 	for _, e := range p.entries {
-		f := FileStatus{Name: e.Name, Version: e.Version, Record: recs[e.Version]}
+		f := FileStatus{Name: e.Name, Version: e.Version, Record: recs[e.Version], Revert: revertOf[e.Version]}
 		src, found := res.sources[e.Name]
 		switch {
+		case f.Record != nil && f.Record.RevertedBy != "":
+			// Final: its source may even be gone.
+			f.State = Reverted
 		case !found:
 			f.State = Missing
 		case f.Record != nil && f.Record.Status == "failed":
@@ -293,6 +308,10 @@ func (p *Provider) inspect(ctx context.Context, conn *pgx.Conn, hashPending, lis
 		}
 		if found {
 			f.src, f.Source = &src, src.String()
+			if f.State == Reverted {
+				files = append(files, f)
+				continue
+			}
 			if f.Record != nil || hashPending {
 				if f.SHA256, f.Size, err = digest(ctx, src); err != nil {
 					return nil, fmt.Errorf("checksumming %s: %w", e.Name, err)
@@ -351,6 +370,13 @@ func (p *Provider) check(files []FileStatus) (pending []FileStatus, problems []s
 			}
 			pending = append(pending, f)
 		case Pending:
+			if f.Revert != nil {
+				problems = append(problems, fmt.Sprintf(
+					"%s was reverted by %s (applied %s by %s) and is never applied again; to ship its data again, "+
+						"generate a new secure migration (a new version)",
+					f.Name, f.Revert.Name, f.Revert.AppliedAt.UTC().Format(time.RFC3339), f.Revert.AppliedBy))
+				continue
+			}
 			if f.Version < newest && !p.opts.AllowOutOfOrder {
 				problems = append(problems, fmt.Sprintf(
 					"%s is older than the newest applied migration %s; apply it anyway with --allow-out-of-order", f.Name, newest))
@@ -415,6 +441,11 @@ func (p *Provider) applyOne(ctx context.Context, f FileStatus) (Result, error) {
 		record: func(ctx context.Context, conn *pgx.Conn, res Result) error {
 			rec.Status = "applied"
 			rec.fill(res)
+			if res.Reverts != "" {
+				if err := markReverted(ctx, conn, rec, res.Reverts); err != nil {
+					return &ApplyError{File: f.Name, Message: "revert refused: " + err.Error(), err: err}
+				}
+			}
 			return writeRecord(ctx, conn, rec)
 		},
 	}
