@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/internal/buildinfo"
 )
 
@@ -42,7 +41,8 @@ type Options struct {
 	VerboseErrors bool
 	// Progress, when set, receives progress reports while files apply.
 	Progress func(Progress)
-	// AppliedBy is recorded as the runner (default "user@host").
+	// AppliedBy is recorded as the runner (default actor.Current():
+	// SECUREMIG_ACTOR, else "user@host").
 	AppliedBy string
 	// ToolVersion is recorded with each migration (default the build's version).
 	ToolVersion string
@@ -72,25 +72,12 @@ func New(dsn string, entries []Entry, opts Options) (*Provider, error) {
 		opts.LockTimeout = 60 * time.Second
 	}
 	if opts.AppliedBy == "" {
-		opts.AppliedBy = runner()
+		opts.AppliedBy = actor.Current()
 	}
 	if opts.ToolVersion == "" {
 		opts.ToolVersion = buildinfo.String()
 	}
 	return &Provider{dsn: dsn, entries: sorted, opts: opts}, nil
-}
-
-// runner returns "user@host" of this process.
-func runner() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	return name + "@" + host
 }
 
 // State is the state of one migration file.
