@@ -118,9 +118,12 @@ func (h RevertHeader) format() string {
 }
 
 // IsRevertFile reports whether the file at path starts like a revert
-// migration.
+// migration; a missing file is not one.
 func IsRevertFile(path string) (bool, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}

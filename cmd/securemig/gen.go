@@ -17,6 +17,7 @@ func genCommand() *cli.Command {
 		Usage: "generate migrations",
 		Subcommands: []*cli.Command{
 			genSecureMigrationCommand(),
+			genRevertMigrationCommand(),
 		},
 	}
 }
