@@ -136,6 +136,9 @@ func Load(path string) (*File, error) {
 	return decode(path, data)
 }
 
+// Parse decodes lock file contents; name is used in error messages.
+func Parse(name string, data []byte) (*File, error) { return decode(name, data) }
+
 func decode(path string, data []byte) (*File, error) {
 	f := New()
 	if len(bytes.TrimSpace(data)) == 0 {
