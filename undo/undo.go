@@ -21,8 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/securemig/securemig/history"
-	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/importer"
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/lockfile"
 	"github.com/securemig/securemig/migrations"
 	"github.com/securemig/securemig/securegen"
