@@ -35,6 +35,9 @@ type Options struct {
 	RateAreasSHA256 string // lowercase hex; empty if unknown
 	ToolVersion     string
 	ParseDuration   time.Duration
+	// RunBy is who runs the import (default actor.Current():
+	// SECUREMIG_ACTOR, else "user@host").
+	RunBy string
 
 	// Now is the created_at / updated_at of every row; default time.Now.
 	Now time.Time
@@ -149,7 +152,7 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 		if _, err := deleteContract(ctx, tx, opts.ContractCode); err != nil {
 			return nil, err
 		}
-		if err := markReplaced(ctx, tx, opts.ContractCode); err != nil {
+		if err := markReplaced(ctx, tx, opts.ContractCode, opts.RunBy); err != nil {
 			return nil, err
 		}
 		sum.Replaced = true
