@@ -443,6 +443,10 @@ UNION ALL SELECT '5a intl', market, service_provided, min(source_row) FROM stage
 UNION ALL SELECT '5a additional', market, shipment_type, min(source_row) FROM stage_domestic_international_additional_prices GROUP BY 2, 3
 UNION ALL SELECT '5b', contract_year, '', min(source_row) FROM stage_price_escalation_discounts GROUP BY 2`
 
+// recordedSourcesSQL reads the Excel rows an import recorded.
+const recordedSourcesSQL = `SELECT s.source, u.a, u.b, u.r FROM pricing_import_sources s,
+	unnest(s.key_a, s.key_b, s.source_row) AS u(a, b, r) WHERE s.import_id = $1`
+
 // loadSources reads the Excel rows of the contract's workbook row keys:
 // those its import recorded in pricing_import_sources, or, for an import
 // made before imports recorded them, the staging tables' when they hold
@@ -451,8 +455,7 @@ func loadSources(ctx context.Context, q Querier, d *Dataset, _ [16]byte) error {
 	if d.Import == nil || d.Import.Status != "imported" {
 		return nil
 	}
-	src, err := collectSources(ctx, q, `SELECT source, key_a, key_b, source_row FROM pricing_import_sources
-		WHERE import_id = $1`, d.importID)
+	src, err := collectSources(ctx, q, recordedSourcesSQL, d.importID)
 	if err != nil || len(src) > 0 {
 		d.Sources = src
 		return err
