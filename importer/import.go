@@ -257,7 +257,7 @@ func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceTables) error {
 	for i := range parser.StageTables {
 		t := &parser.StageTables[i]
-		collect, err := src.tableCollector(t)
+		collect, err := src.tableCollector(t, rec)
 		if err != nil {
 			return err
 		}

@@ -61,8 +61,8 @@ type sourceTables struct {
 }
 
 // tableCollector returns the function that records a row of staging table
-// t, or nil when t's rows are not recorded.
-func (s *sourceTables) tableCollector(t *parser.StageTable) (func(fields []string, row int), error) {
+// t filled from rec, or nil when t's rows are not recorded.
+func (s *sourceTables) tableCollector(t *parser.StageTable, rec *parser.Records) (func(fields []string, row int), error) {
 	var k *sourceKey
 	for i := range sourceKeys {
 		if sourceKeys[i].table == t.Name {
@@ -91,7 +91,8 @@ func (s *sourceTables) tableCollector(t *parser.StageTable) (func(fields []strin
 	if err != nil {
 		return nil, err
 	}
-	r := &sourceRows{source: k.source}
+	n := t.Len(rec) // at most one key per stage row
+	r := &sourceRows{source: k.source, a: make([]string, 0, n), b: make([]string, 0, n), row: make([]int32, 0, n)}
 	s.tables = append(s.tables, r)
 	// The stage rows of one workbook row (its seasons, bands and mileage
 	// ranges) follow each other and share its key: one entry per run. A key
