@@ -9,10 +9,12 @@ import (
 
 // checkBuilder collects the findings of one check.
 type checkBuilder struct {
-	c      Check
-	max    int
-	groups map[groupKey]int // → index into c.Groups
-	kinds  []kind           // kind of each of c.Groups
+	c       Check
+	max     int
+	groups  map[groupKey]int // → index into c.Groups
+	kinds   []kind           // kind of each of c.Groups
+	last    int              // index of the group of the previous finding; -1 before the first
+	lastKey groupKey
 }
 
 // kind names what the findings of one group have in common: the group's
@@ -31,7 +33,7 @@ type groupKey struct {
 
 func (a *analysis) newCheck(id, category, title, description string) *checkBuilder {
 	return &checkBuilder{c: Check{ID: id, Category: category, Title: title, Description: description,
-		Findings: []Finding{}, Groups: []FindingGroup{}}, max: a.opts.MaxFindings, groups: map[groupKey]int{}}
+		Findings: []Finding{}, Groups: []FindingGroup{}}, max: a.opts.MaxFindings, groups: map[groupKey]int{}, last: -1}
 }
 
 // add records a finding of kind k; only the first max are kept, in the
@@ -50,12 +52,15 @@ func (b *checkBuilder) add(k kind, f Finding) {
 		b.c.Status = StatusWarning
 	}
 	gk := groupKey{f.Severity, k}
-	i, ok := b.groups[gk]
+	i, ok := b.last, b.last >= 0 && b.lastKey == gk // findings of a kind mostly come in runs
 	if !ok {
-		i = len(b.c.Groups)
-		b.groups[gk] = i
-		b.c.Groups = append(b.c.Groups, FindingGroup{Severity: f.Severity, Findings: []Finding{}})
-		b.kinds = append(b.kinds, k)
+		if i, ok = b.groups[gk]; !ok {
+			i = len(b.c.Groups)
+			b.groups[gk] = i
+			b.c.Groups = append(b.c.Groups, FindingGroup{Severity: f.Severity, Findings: []Finding{}})
+			b.kinds = append(b.kinds, k)
+		}
+		b.last, b.lastKey = i, gk
 	}
 	g := &b.c.Groups[i]
 	g.Count++

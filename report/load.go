@@ -59,11 +59,11 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 	}
 	var (
 		prev *Dataset
-		cmp  Comparison
+		cmp  comparison
 	)
 	switch {
 	case req.NoDiff || req.CompareTo == CompareNone:
-		cmp = Comparison{Rule: CompareOff, Reason: "the comparison was turned off (compare to none)"}
+		cmp = comparison{rule: CompareOff, reason: "the comparison was turned off (compare to none)"}
 	case req.CompareTo == req.ContractCode:
 		return nil, fmt.Errorf("report: cannot compare contract %q with itself", req.ContractCode)
 	default:
@@ -84,7 +84,7 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 		}
 	}
 	r := Analyze(cur, prev, req.Options)
-	r.Summary.Comparison, r.Summary.ComparisonReason = cmp.Rule, cmp.Reason
+	r.Summary.Comparison, r.Summary.ComparisonReason = cmp.rule, cmp.reason
 	return r, nil
 }
 
@@ -96,10 +96,10 @@ const (
 	CompareOff       = "off"       // the diff was turned off
 )
 
-// Comparison says how the diff base was chosen, and why.
-type Comparison struct {
-	Rule   string // one of the Compare* rules
-	Reason string // for people, e.g. "B is the contract before A: ..."
+// comparison says how the diff base was chosen, and why.
+type comparison struct {
+	rule   string // one of the Compare* rules
+	reason string // for people, e.g. "B is the contract before A: ..."
 }
 
 // contractOrder is one contract's place in the order of contracts.
@@ -149,7 +149,7 @@ func (c contractOrder) startText() string {
 	return "starts " + c.start.Format(time.DateOnly)
 }
 
-// find returns the contract with code.
+// findContract returns the contract with code.
 func findContract(list []contractOrder, code string) (contractOrder, bool) {
 	for _, c := range list {
 		if c.code == code {
@@ -161,10 +161,10 @@ func findContract(list []contractOrder, code string) (contractOrder, bool) {
 
 // previousOf returns the contract that came before code ("" when none)
 // and why.
-func previousOf(list []contractOrder, code string) (string, Comparison) {
+func previousOf(list []contractOrder, code string) (string, comparison) {
 	cur, ok := findContract(list, code)
 	if !ok {
-		return "", Comparison{Rule: CompareEarliest, Reason: "the contract is not in the contract list"}
+		return "", comparison{rule: CompareEarliest, reason: "the contract is not in the contract list"}
 	}
 	var prev *contractOrder
 	for i, c := range list {
@@ -173,7 +173,7 @@ func previousOf(list []contractOrder, code string) (string, Comparison) {
 		}
 	}
 	if prev == nil {
-		return "", Comparison{Rule: CompareEarliest, Reason: fmt.Sprintf(
+		return "", comparison{rule: CompareEarliest, reason: fmt.Sprintf(
 			"no contract came before %s (it %s): there is nothing to compare it to; newer contracts are never compared", code, cur.startText())}
 	}
 	var why string
@@ -183,19 +183,19 @@ func previousOf(list []contractOrder, code string) (string, Comparison) {
 	} else {
 		why = fmt.Sprintf("%s %s, %s %s", prev.code, prev.startText(), code, cur.startText())
 	}
-	return prev.code, Comparison{Rule: ComparePrevious, Reason: fmt.Sprintf(
+	return prev.code, comparison{rule: ComparePrevious, reason: fmt.Sprintf(
 		"%s is the contract that came before %s (by contract start date, then import time): %s", prev.code, code, why)}
 }
 
 // requestedComparison explains a diff base the caller named.
-func requestedComparison(list []contractOrder, code, base string) Comparison {
+func requestedComparison(list []contractOrder, code, base string) comparison {
 	reason := base + " was requested"
 	cur, ok1 := findContract(list, code)
 	b, ok2 := findContract(list, base)
 	if ok1 && ok2 && cur.before(b) {
 		reason += fmt.Sprintf("; note that it is newer than %s (%s %s, %s %s)", code, base, b.startText(), code, cur.startText())
 	}
-	return Comparison{Rule: CompareRequested, Reason: reason}
+	return comparison{rule: CompareRequested, reason: reason}
 }
 
 // Load reads one contract from the database, with the Excel rows of its

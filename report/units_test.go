@@ -3,7 +3,9 @@ package report
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -179,5 +181,33 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("pdf"); err == nil {
 		t.Error("ParseFormat(pdf) succeeded")
+	}
+}
+
+func TestPreviousContract(t *testing.T) {
+	day := func(y int) *time.Time { d := time.Date(y, 2, 1, 0, 0, 0, 0, time.UTC); return &d }
+	at := func(h int) time.Time { return time.Date(2026, 12, 1, h, 0, 0, 0, time.UTC) }
+	list := []contractOrder{
+		{code: "X", imported: at(3)}, // no contract years: after every dated contract
+		{code: "C", start: day(2022), imported: at(4)},
+		{code: "A", start: day(2021), imported: at(2)},
+		{code: "B", start: day(2022), imported: at(1)},
+		{code: "Y", imported: at(5)},
+	}
+	for code, want := range map[string]string{"A": "", "B": "A", "C": "B", "X": "C", "Y": "X"} {
+		got, c := previousOf(list, code)
+		rule := ComparePrevious
+		if want == "" {
+			rule = CompareEarliest
+		}
+		if got != want || c.rule != rule || c.reason == "" {
+			t.Errorf("previous of %s = %q (%s: %s), want %q (%s)", code, got, c.rule, c.reason, want, rule)
+		}
+	}
+	if c := requestedComparison(list, "A", "C"); c.rule != CompareRequested || !strings.Contains(c.reason, "newer than A") {
+		t.Errorf("requesting a newer contract: %+v", c)
+	}
+	if c := requestedComparison(list, "C", "A"); strings.Contains(c.reason, "newer") {
+		t.Errorf("requesting an older contract: %+v", c)
 	}
 }
