@@ -35,6 +35,9 @@ type Options struct {
 	RateAreasSHA256 string // lowercase hex; empty if unknown
 	ToolVersion     string
 	ParseDuration   time.Duration
+	// RunBy is who runs the import (default actor.Current():
+	// SECUREMIG_ACTOR, else "user@host").
+	RunBy string
 
 	// Now is the created_at / updated_at of every row; default time.Now.
 	Now time.Time
@@ -76,7 +79,7 @@ func Import(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck // released with the session anyway
 	start := time.Now()
-	sum, err := runImport(ctx, conn, res, ref, &opts)
+	sum, err := runImport(ctx, conn, res, ref, &opts, logID)
 	elapsed := time.Since(start)
 	if err != nil {
 		problems := 1
@@ -117,8 +120,8 @@ func (o *Options) normalize() error {
 	return nil
 }
 
-// runImport does the import transaction.
-func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref.Map, opts *Options) (*Summary, error) {
+// runImport does the import transaction of the import logged as logID.
+func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref.Map, opts *Options, logID uuid.UUID) (*Summary, error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("import: begin: %w", err)
@@ -149,7 +152,10 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 		if _, err := deleteContract(ctx, tx, opts.ContractCode); err != nil {
 			return nil, err
 		}
-		if err := markReplaced(ctx, tx, opts.ContractCode); err != nil {
+		if err := deleteSources(ctx, tx, opts.ContractCode); err != nil {
+			return nil, err
+		}
+		if err := markReplaced(ctx, tx, opts.ContractCode, opts.RunBy); err != nil {
 			return nil, err
 		}
 		sum.Replaced = true
@@ -158,7 +164,11 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	if err != nil {
 		return nil, err
 	}
-	if err := copyStaging(ctx, tx, &res.Records, sum.Counts); err != nil {
+	var sources sourceRows
+	if err := copyStaging(ctx, tx, &res.Records, sum.Counts, &sources); err != nil {
+		return nil, err
+	}
+	if err := sources.copy(ctx, tx, logID); err != nil {
 		return nil, err
 	}
 	for _, t := range ContractTables {
@@ -242,10 +252,15 @@ func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 	return exists, nil
 }
 
-// copyStaging clears the staging tables and loads every stage row with COPY.
-func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64) error {
+// copyStaging clears the staging tables and loads every stage row with COPY,
+// collecting the source rows of the price sheets' row keys in src.
+func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceRows) error {
 	for i := range parser.StageTables {
 		t := &parser.StageTables[i]
+		collect, err := src.tableCollector(t)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "TRUNCATE "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
 			return fmt.Errorf("import: clearing %s: %w", t.Name, err)
 		}
@@ -254,15 +269,18 @@ func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map
 		row := make([]any, len(cols))
 		stageRow := int32(0)
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-			src, fields, ok := next()
+			source, fields, ok := next()
 			if !ok {
 				return nil, nil
+			}
+			if collect != nil {
+				collect(fields, source)
 			}
 			stageRow++
 			for j, f := range fields {
 				row[j] = f
 			}
-			row[len(fields)], row[len(fields)+1] = stageRow, int32(src)
+			row[len(fields)], row[len(fields)+1] = stageRow, int32(source)
 			return row, nil
 		}))
 		stop()

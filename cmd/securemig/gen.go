@@ -18,6 +18,7 @@ func genCommand() *cli.Command {
 		Usage: "generate migrations",
 		Subcommands: []*cli.Command{
 			genSecureMigrationCommand(),
+			genRevertMigrationCommand(),
 		},
 	}
 }

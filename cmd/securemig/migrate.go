@@ -22,12 +22,16 @@ import (
 // placeholders, whose digests the lock file records separately.
 const placeholderLocation = "file://migrations/secure"
 
+// revertLocation holds the committed revert migrations (securemig gen
+// revert-migration); deployed environments read it too.
+const revertLocation = "file://migrations/revert"
+
 // migrateSharedFlags are the flags of migrate and its subcommands.
 func migrateSharedFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "manifest", Value: "migrations/manifest.txt",
 			Usage: "manifest listing every migration file name, applied in version order"},
-		&cli.StringSliceFlag{Name: "path", Value: cli.NewStringSlice("file://migrations/schema", placeholderLocation),
+		&cli.StringSliceFlag{Name: "path", Value: cli.NewStringSlice("file://migrations/schema", placeholderLocation, revertLocation),
 			EnvVars: []string{"SECUREMIG_MIGRATION_PATH"},
 			Usage: "migration location, file://DIR or s3://bucket/prefix; repeat for several, later ones override " +
 				"earlier ones (the environment variable takes a comma-separated list)"},
@@ -69,7 +73,7 @@ func migrateCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "status",
-				Usage:     "show each migration: applied, pending, changed, failed, missing, unlisted or unknown",
+				Usage:     "show each migration: applied, pending, changed, failed, missing, reverted, unlisted or unknown",
 				ArgsUsage: " ",
 				Description: "Reads every source to checksum it and compares with the tracking table. Changes nothing.\n" +
 					"--json prints one JSON document instead (shape in README.md, \"Machine-readable output\").\n\n" +
@@ -295,6 +299,7 @@ func printStatus(w io.Writer, files []migrations.FileStatus) {
 				applied = fmt.Sprintf("failed %s at statement %d (line %d)", r.AppliedAt.UTC().Format(time.RFC3339), r.FailedStatement, r.FailedLine)
 			}
 		}
+		applied += revertNote(f)
 		source, sha := f.Source, f.SHA256
 		if source == "" {
 			source = "-"
@@ -308,4 +313,16 @@ func printStatus(w io.Writer, files []migrations.FileStatus) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.State, f.Name, source, sha, applied)
 	}
 	tw.Flush()
+}
+
+// revertNote describes a migration's part in a revert: who reverted it, or
+// which migration it reverted.
+func revertNote(f migrations.FileStatus) string {
+	switch {
+	case f.Revert != nil:
+		return fmt.Sprintf("; reverted %s by %s (%s)", f.Revert.AppliedAt.UTC().Format(time.RFC3339), f.Revert.Name, f.Revert.AppliedBy)
+	case f.Record != nil && f.Record.Reverts != "":
+		return "; reverts version " + f.Record.Reverts
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -13,8 +14,8 @@ import (
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "round-trip check of a secure migration (production file or placeholder) on a scratch database",
-		UsageText: "securemig verify [--lock-file FILE] [--quiet] MIGRATION.up.sql",
+		Usage:     "round-trip check of a secure migration (production file or placeholder) or a revert migration on a scratch database",
+		UsageText: "securemig verify [--lock-file FILE] [--quiet] MIGRATION.up.sql\n   securemig verify [--original FILE] REVERT.up.sql",
 		Description: "Creates a scratch database on the local server, applies the schema and the file with the\n" +
 			"migration engine (a split file's parts as one stream), and compares per-table row counts with\n" +
 			"the file's header and with the contract in the local database; for a production file also\n" +
@@ -24,6 +25,10 @@ func verifyCommand() *cli.Command {
 			"database is dropped. With --quiet only problems and the final line are printed. On a terminal a\n" +
 			"progress line appears once the check takes over a second. The database is DATABASE_URL, else\n" +
 			"the local cluster.\n\n" +
+			"For a revert migration (securemig gen revert-migration) it applies the schema, the secure\n" +
+			"migration it reverts (production file from --out-dir, else the placeholder; or --original)\n" +
+			"and the revert, and checks that every table of schema public returns to its content before the\n" +
+			"secure migration (row count and md5 per table) and that migrate status shows it reverted.\n\n" +
 			"Exit codes: 0 verified; 1 the file cannot be applied or a database or file failure;\n" +
 			"2 applied, but counts, content or digest differ.",
 		Flags: []cli.Flag{
@@ -31,6 +36,9 @@ func verifyCommand() *cli.Command {
 				Usage: "lock `FILE` whose recorded SHA-256 the file must match (skipped when it has no entry)"},
 			progressFlag(),
 			quietFlag(),
+			&cli.StringFlag{Name: "original", Usage: "revert migrations: the reverted secure migration's `FILE` (production file or placeholder)"},
+			&cli.StringFlag{Name: "out-dir", Value: securegen.DefaultOutDir, Usage: "revert migrations: `DIR` of the production files"},
+			&cli.StringFlag{Name: "placeholder-dir", Value: securegen.DefaultPlaceholderDir, Usage: "revert migrations: `DIR` of the placeholders"},
 		},
 		Action: runVerify,
 	}
@@ -46,6 +54,11 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	file := c.Args().First()
+	if revert, err := securegen.IsRevertFile(file); err != nil {
+		return err
+	} else if revert {
+		return runVerifyRevert(c, dsn)
+	}
 	status, err := startStatus(c, "verifying "+filepath.Base(file)+" on a scratch database")
 	if err != nil {
 		return err
@@ -70,4 +83,21 @@ func runVerify(c *cli.Context) error {
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "verified %s (%s): %d tables match\n", rep.FileName, rep.Kind, len(rep.Rows))
 	return err
+}
+
+// runVerifyRevert verifies a revert migration.
+func runVerifyRevert(c *cli.Context, dsn string) error {
+	rep, err := securegen.VerifyRevert(c.Context, securegen.RevertVerifyOptions{DSN: dsn, File: c.Args().First(),
+		Original: c.String("original"), OutDir: c.String("out-dir"), PlaceholderDir: c.String("placeholder-dir"),
+		LockPath: c.String("lock-file")})
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteTable(c.App.Writer); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return withExitCode(2, errors.New("verification failed"))
+	}
+	return nil
 }
