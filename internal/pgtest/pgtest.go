@@ -51,6 +51,12 @@ func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// Run is Main for a TestMain with work of its own: it starts the server,
+// runs the tests, cleans up and returns the exit code.
+func Run(m *testing.M) int {
+	return run(m)
+}
+
 func run(m *testing.M) int {
 	ctx := context.Background()
 	var cluster *localdb.Cluster
