@@ -29,6 +29,9 @@ func Rollback(ctx context.Context, conn *pgx.Conn, code string) (map[string]int6
 	if counts == nil {
 		return nil, fmt.Errorf("rollback %s: %w", code, ErrNoContract)
 	}
+	if err := deleteSources(ctx, tx, code); err != nil {
+		return nil, err
+	}
 	if err := markReplaced(ctx, tx, code, ""); err != nil {
 		return nil, err
 	}

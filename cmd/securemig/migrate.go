@@ -52,7 +52,7 @@ func migrateCommand() *cli.Command {
 			Usage: "how long to wait for another migration run to release the migration lock"},
 		&cli.DurationFlag{Name: "statement-timeout", Usage: "PostgreSQL statement_timeout for each file (0: server default; files may set their own)"},
 		&cli.DurationFlag{Name: "lock-wait-timeout", Usage: "PostgreSQL lock_timeout for each file (0: server default; files may set their own)"},
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "live progress on stderr: auto (when stderr is a terminal), always or never"},
+		progressFlag(),
 	)
 	return &cli.Command{
 		Name:      "migrate",
@@ -75,9 +75,11 @@ func migrateCommand() *cli.Command {
 				Name:      "status",
 				Usage:     "show each migration: applied, pending, changed, failed, missing, reverted, unlisted or unknown",
 				ArgsUsage: " ",
-				Description: "Reads every source to checksum it and compares with the tracking table. Changes nothing.\n\n" +
+				Description: "Reads every source to checksum it and compares with the tracking table. Changes nothing.\n" +
+					"--json prints one JSON document instead (shape in README.md, \"Machine-readable output\").\n\n" +
 					"Exit codes: 0 nothing wrong, 1 error, 2 some migration is changed, failed or missing.",
-				Flags:  migrateSharedFlags(),
+				Flags: append(migrateSharedFlags(),
+					&cli.BoolFlag{Name: "json", Usage: "print every migration's state as one JSON document on stdout"}),
 				Action: migrateStatus,
 			},
 			{
@@ -253,7 +255,13 @@ func migrateStatus(c *cli.Context) error {
 	if err != nil {
 		return withExitCode(1, err)
 	}
-	printStatus(c.App.Writer, files)
+	if c.Bool("json") {
+		if err := writeJSON(c.App.Writer, migrationStatusJSON(files)); err != nil {
+			return withExitCode(1, err)
+		}
+	} else {
+		printStatus(c.App.Writer, files)
+	}
 	for _, f := range files {
 		if f.State == migrations.Changed || f.State == migrations.Failed || f.State == migrations.Missing {
 			return withExitCode(2, errors.New("some migrations need attention (changed, failed or missing)"))

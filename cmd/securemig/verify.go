@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -13,13 +15,16 @@ func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "round-trip check of a secure migration (production file or placeholder) or a revert migration on a scratch database",
-		UsageText: "securemig verify [--lock-file FILE] MIGRATION.up.sql\n   securemig verify [--original FILE] REVERT.up.sql",
+		UsageText: "securemig verify [--lock-file FILE] [--quiet] MIGRATION.up.sql\n   securemig verify [--original FILE] REVERT.up.sql",
 		Description: "Creates a scratch database on the local server, applies the schema and the file with the\n" +
 			"migration engine (a split file's parts as one stream), and compares per-table row counts with\n" +
 			"the file's header and with the contract in the local database; for a production file also\n" +
 			"each table's content hash (md5 of its rows). A placeholder must apply cleanly with the same\n" +
 			"counts. The file's SHA-256 is checked against the lock file entry when there is one. Prints a\n" +
-			"table; the scratch database is dropped. The database is DATABASE_URL, else the local cluster.\n\n" +
+			"table and a final 'verified' line on standard output, problems on standard error; the scratch\n" +
+			"database is dropped. With --quiet only problems and the final line are printed. On a terminal a\n" +
+			"progress line appears once the check takes over a second. The database is DATABASE_URL, else\n" +
+			"the local cluster.\n\n" +
 			"For a revert migration (securemig gen revert-migration) it applies the schema, the secure\n" +
 			"migration it reverts (production file from --out-dir, else the placeholder; or --original)\n" +
 			"and the revert, and checks that every table of schema public returns to its content before the\n" +
@@ -29,6 +34,8 @@ func verifyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "lock-file", Value: lockfile.DefaultPath,
 				Usage: "lock `FILE` whose recorded SHA-256 the file must match (skipped when it has no entry)"},
+			progressFlag(),
+			quietFlag(),
 			&cli.StringFlag{Name: "original", Usage: "revert migrations: the reverted secure migration's `FILE` (production file or placeholder)"},
 			&cli.StringFlag{Name: "out-dir", Value: securegen.DefaultOutDir, Usage: "revert migrations: `DIR` of the production files"},
 			&cli.StringFlag{Name: "placeholder-dir", Value: securegen.DefaultPlaceholderDir, Usage: "revert migrations: `DIR` of the placeholders"},
@@ -40,28 +47,42 @@ func verifyCommand() *cli.Command {
 // runVerify implements `securemig verify`.
 func runVerify(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return withExitCode(1, errors.New("verify takes exactly one file"))
+		return usageError(c, "verify takes exactly one file")
 	}
 	dsn, err := databaseURL(c)
 	if err != nil {
 		return err
 	}
-	if revert, err := securegen.IsRevertFile(c.Args().First()); err != nil {
+	file := c.Args().First()
+	if revert, err := securegen.IsRevertFile(file); err != nil {
 		return err
 	} else if revert {
 		return runVerifyRevert(c, dsn)
 	}
-	rep, err := securegen.Verify(c.Context, securegen.VerifyOptions{DSN: dsn, File: c.Args().First(), LockPath: c.String("lock-file")})
+	status, err := startStatus(c, "verifying "+filepath.Base(file)+" on a scratch database")
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteTable(c.App.Writer); err != nil {
+	rep, err := securegen.Verify(c.Context, securegen.VerifyOptions{DSN: dsn, File: file, LockPath: c.String("lock-file")})
+	status.Stop()
+	if err != nil {
 		return err
 	}
-	if !rep.OK() {
-		return withExitCode(2, errors.New("verification failed"))
+	if !c.Bool("quiet") {
+		table := *rep
+		table.Problems = nil
+		if err := table.WriteTable(c.App.Writer); err != nil {
+			return err
+		}
 	}
-	return nil
+	for _, p := range rep.Problems {
+		fmt.Fprintf(c.App.ErrWriter, "problem: %s\n", p)
+	}
+	if !rep.OK() {
+		return withExitCode(2, fmt.Errorf("verification of %s failed: %d problem(s)", rep.FileName, len(rep.Problems)))
+	}
+	_, err = fmt.Fprintf(c.App.Writer, "verified %s (%s): %d tables match\n", rep.FileName, rep.Kind, len(rep.Rows))
+	return err
 }
 
 // runVerifyRevert verifies a revert migration.
