@@ -230,6 +230,30 @@ func TestUndoEverywhere(t *testing.T) {
 	if !strings.Contains(status, "reverted  "+secure) && !strings.Contains(status, "reverted "+secure) {
 		t.Errorf("migrate status does not show %s reverted:\n%s", secure, status)
 	}
+	var doc struct {
+		Migrations []struct {
+			Name, State string
+			Applied     *struct {
+				Reverts    string `json:"reverts"`
+				RevertedBy string `json:"reverted_by"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(p.ok(t, p.deployed, p.migrate("status", "--json")...)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range doc.Migrations {
+		switch m.Name {
+		case secure:
+			if m.State != "reverted" || m.Applied == nil || m.Applied.RevertedBy != filepath.Base(revPath) {
+				t.Errorf("status --json: %+v", m)
+			}
+		case filepath.Base(revPath):
+			if m.State != "applied" || m.Applied == nil || m.Applied.Reverts != secure[:14] {
+				t.Errorf("status --json: %+v", m)
+			}
+		}
+	}
 
 	// The history shows every step, in order.
 	out := p.ok(t, p.local, "pricing", "history", "--contract-code", "ACME", "--database-url", p.deployed, "--json")
