@@ -192,10 +192,10 @@ func (c *Client) uploadParts(ctx context.Context, in PutInput, uploadID *string)
 				return fmt.Errorf("reading part %d: %w", i+1, err)
 			}
 			out, err := c.api.UploadPart(gctx, &s3.UploadPartInput{
-				Bucket:         aws.String(in.Bucket),
-				Key:            aws.String(in.Key),
-				UploadId:       uploadID,
-				PartNumber:     aws.Int32(int32(i + 1)),
+				Bucket:              aws.String(in.Bucket),
+				Key:                 aws.String(in.Key),
+				UploadId:            uploadID,
+				PartNumber:          aws.Int32(int32(i + 1)),
 				Body:                io.NewSectionReader(in.Body, off, size),
 				ContentLength:       aws.Int64(size),
 				ChecksumSHA256:      aws.String(sum),
