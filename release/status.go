@@ -161,7 +161,8 @@ func statusOne(ctx context.Context, connect Connector, env *Environment, name st
 		case err != nil:
 			v = verdict{state: StateError, err: err}
 		default:
-			v = judge(ctx, store, env, obj, want, recordedChecksum(entry, env, want.name), mode)
+			want.checksum = recordedChecksum(entry, env, want.name)
+			v = judge(ctx, store, env, obj, want, mode)
 			if r.Checksum == "" {
 				r.Checksum = obj.ChecksumSHA256
 			}

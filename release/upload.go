@@ -361,7 +361,9 @@ func (o *UploadOptions) preflightOne(ctx context.Context, lf *localFile, t *targ
 		if err != nil {
 			return err
 		}
-		v := judge(ctx, store, env, obj, u.object(), recordedChecksum(lf.entry, env, u.name), downloadIfUnverified)
+		want := u.object()
+		want.checksum = recordedChecksum(lf.entry, env, u.name)
+		v := judge(ctx, store, env, obj, want, downloadIfUnverified)
 		if v.state == StateDifferent || v.state == StateUnverified {
 			return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, key, v.err)
 		}
@@ -454,11 +456,12 @@ func (o *UploadOptions) putAndVerify(ctx context.Context, lf *localFile, u *unit
 	if err != nil {
 		return fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, key, err)
 	}
-	want := recordedChecksum(lf.entry, env, u.name)
+	want := u.object()
+	want.checksum = recordedChecksum(lf.entry, env, u.name)
 	if created {
-		want = put.ChecksumSHA256
+		want.checksum, want.fresh = put.ChecksumSHA256, true
 	}
-	v := judge(ctx, t.store, env, obj, u.object(), want, downloadIfUnverified)
+	v := judge(ctx, t.store, env, obj, want, downloadIfUnverified)
 	if v.verifiedBy == "download" {
 		o.logf("verify %s: the store reported no SHA-256 checksum for %s; read it back and hashed it", env.Name, u.name)
 	}

@@ -18,6 +18,12 @@ type expected struct {
 	name   string
 	sha256 string // hex
 	size   int64
+	// checksum is the multipart composite checksum the store should report,
+	// if known: computed by this run's upload (fresh: a mismatch proves other
+	// bytes) or recorded in the lock file (a mismatch may also be the same
+	// bytes uploaded in other parts).
+	checksum string
+	fresh    bool
 }
 
 func (u *unit) object() expected { return expected{name: u.name, sha256: u.hexSHA(), size: u.size} }
@@ -41,14 +47,14 @@ type verdict struct {
 // judge decides whether a stored object holds exactly the expected bytes
 // and carries the environment's encryption. Size and the sha256 metadata
 // must match; then the store's own SHA-256 checksum must equal the file's
-// digest (single PUT) or checksum, the composite recorded or computed at
-// upload (multipart). When no checksum proves the bytes the object is
+// digest (single PUT) or want.checksum, the composite computed or recorded
+// at upload (multipart). When no checksum proves the bytes the object is
 // unverified, unless mode reads it back and hashes it.
-func judge(ctx context.Context, store Store, env *Environment, obj *s3store.Object, want expected, checksum string, mode downloadMode) verdict {
+func judge(ctx context.Context, store Store, env *Environment, obj *s3store.Object, want expected, mode downloadMode) verdict {
 	if err := sameSizeAndMeta(obj, want); err != nil {
 		return verdict{state: StateDifferent, err: err}
 	}
-	v := checksumVerdict(obj.ChecksumSHA256, want, checksum)
+	v := checksumVerdict(obj.ChecksumSHA256, want)
 	if mode == downloadAlways || mode == downloadIfUnverified && v.state == StateUnverified {
 		v = hashObject(ctx, store, env, want)
 	}
@@ -76,7 +82,7 @@ func sameSizeAndMeta(obj *s3store.Object, want expected) error {
 }
 
 // checksumVerdict compares the store's SHA-256 checksum cs with the file.
-func checksumVerdict(cs string, want expected, checksum string) verdict {
+func checksumVerdict(cs string, want expected) verdict {
 	switch {
 	case cs == "":
 		return verdict{state: StateUnverified, err: errors.New("the store keeps no SHA-256 checksum for it, so HEAD cannot prove its bytes (--deep reads them)")}
@@ -89,10 +95,12 @@ func checksumVerdict(cs string, want expected, checksum string) verdict {
 			return verdict{state: StateDifferent, err: fmt.Errorf("the store's SHA-256 checksum %s is not the file's digest", cs)}
 		}
 		return verdict{state: StatePresent, verifiedBy: "checksum"}
-	case checksum == "":
+	case want.checksum == "":
 		return verdict{state: StateUnverified, err: fmt.Errorf("its multipart checksum %s was never verified against the file (no record in the lock file; --deep reads the bytes)", cs)}
-	case cs != checksum:
-		return verdict{state: StateDifferent, err: fmt.Errorf("the store's multipart checksum %s is not %s, the one verified at upload", cs, checksum)}
+	case cs != want.checksum && want.fresh:
+		return verdict{state: StateDifferent, err: fmt.Errorf("the store's multipart checksum %s is not %s, the one of the parts sent", cs, want.checksum)}
+	case cs != want.checksum:
+		return verdict{state: StateUnverified, err: fmt.Errorf("its multipart checksum %s is not %s, the one verified at upload: replaced, or uploaded again in other parts (--deep reads the bytes)", cs, want.checksum)}
 	}
 	return verdict{state: StatePresent, verifiedBy: "checksum"}
 }

@@ -229,9 +229,10 @@ func (c *Client) CheckBucket(ctx context.Context, bucket string) (endpoint strin
 	rec := &recordingClient{}
 	_, err = c.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket), ExpectedBucketOwner: c.ownerPtr()},
 		func(o *s3.Options) { rec.next = o.HTTPClient; o.HTTPClient = rec })
-	if err != nil && isStatus(err, http.StatusBadRequest, http.StatusMovedPermanently) {
-		// HEAD responses carry no error body; a listing explains the 400/301
-		// (usually a region that is not the bucket's).
+	if status, _, _, _ := apiDetails(err); status != 0 {
+		// HEAD responses carry no error body, only a status; a listing
+		// (same permission) explains it: a region that is not the bucket's,
+		// a skewed clock, unknown credentials, another account's bucket.
 		_, lerr := c.api.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1), ExpectedBucketOwner: c.ownerPtr()})
 		if lerr != nil {
 			err = lerr

@@ -111,11 +111,6 @@ func apiDetails(err error) (status int, code, msg string, header http.Header) {
 	return status, code, msg, header
 }
 
-func isStatus(err error, statuses ...int) bool {
-	status, _, _, _ := apiDetails(err)
-	return slices.Contains(statuses, status)
-}
-
 var expectingRegionRE = regexp.MustCompile(`expecting '([a-z0-9-]+)'|expecting "([a-z0-9-]+)"`)
 
 // explain sorts an SDK error into the sentinel errors with a message that
@@ -134,10 +129,6 @@ func (c *Client) explain(err error) error {
 		return &Error{Kind: kind, Err: err, Msg: fmt.Sprintf(format, args...) + " (" + what + ")"}
 	}
 	switch {
-	case status == http.StatusNotFound || code == "NotFound" || code == "NoSuchKey" || code == "NoSuchBucket":
-		return e(ErrNotFound, "not found")
-	case status == http.StatusPreconditionFailed || code == "PreconditionFailed":
-		return e(ErrExists, "already exists")
 	case code == "RequestTimeTooSkewed":
 		return e(ErrClockSkew, "this machine's clock differs from the server's by more than 15 minutes: correct the system clock (e.g. enable NTP with `timedatectl set-ntp true`) and re-run")
 	case code == "PermanentRedirect" || status == http.StatusMovedPermanently || code == "IllegalLocationConstraintException" ||
@@ -149,10 +140,15 @@ func (c *Client) explain(err error) error {
 			where = "; it is in " + m[1] + m[2]
 		}
 		return e(ErrWrongRegion, "the bucket is not in region %s%s: set the environment's region (or pass --region)", c.region, where)
-	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "InvalidClientTokenId":
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" || code == "InvalidClientTokenId" ||
+		code == "XAdminUserNotFound": // versitygw's unknown access key
 		return e(ErrBadCredentials, "the endpoint does not accept these credentials (profile %s): they belong to another account or endpoint, or the secret is wrong", c.profile)
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "TokenRefreshRequired":
 		return e(ErrBadCredentials, "the credentials of profile %s have expired: refresh them (`aws sso login --profile %s`)", c.profile, c.profile)
+	case status == http.StatusNotFound || code == "NotFound" || code == "NoSuchKey" || code == "NoSuchBucket":
+		return e(ErrNotFound, "not found")
+	case status == http.StatusPreconditionFailed || code == "PreconditionFailed":
+		return e(ErrExists, "already exists")
 	case status == http.StatusForbidden:
 		if c.owner != "" {
 			return e(ErrAccessDenied, "access denied: the bucket is not owned by account %s (bucket_owner), or the credentials (profile %s) lack permission", c.owner, c.profile)
