@@ -217,7 +217,14 @@ func (c *Client) Identity(ctx context.Context) (Identity, error) {
 	defer cancel()
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return Identity{}, fmt.Errorf("STS GetCallerIdentity: %w", c.explain(err))
+		var known *Error
+		if errors.As(c.explain(err), &known) && known.Kind != ErrNotFound && known.Kind != ErrAccessDenied {
+			return Identity{}, fmt.Errorf("STS GetCallerIdentity: %w", known)
+		}
+		if status, _, _, _ := apiDetails(err); status != 0 {
+			return Identity{}, fmt.Errorf("the endpoint does not answer STS GetCallerIdentity (HTTP %d)", status)
+		}
+		return Identity{}, fmt.Errorf("STS GetCallerIdentity: %w", err)
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}, nil
 }
