@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/lockfile"
 	"github.com/securemig/securemig/s3store"
 )
@@ -133,6 +135,10 @@ type UploadOptions struct {
 	ToolVersion, Commit string
 	// Now is the clock for upload times (time.Now when nil).
 	Now func() time.Time
+	// UploadedBy is recorded with each upload in the lock file (default
+	// actor.Current(): SECUREMIG_ACTOR, else "user@host"); the
+	// environment's AWS profile, when it names one, is added.
+	UploadedBy string
 }
 
 // ErrAborted reports that the upload was not confirmed; nothing was uploaded.
@@ -561,9 +567,13 @@ func (o *UploadOptions) upload(lf *localFile, t *target) *lockfile.Upload {
 	if old := lf.entry.Uploads[env.Name]; old != nil && t.res.State == StatePresent && !old.UploadedAt.IsZero() {
 		at = old.UploadedAt
 	}
+	by := uploadedBy(o.UploadedBy, env)
+	if old := lf.entry.Uploads[env.Name]; old != nil && t.res.State == StatePresent && old.UploadedBy != "" {
+		by = old.UploadedBy
+	}
 	u := &lockfile.Upload{
 		Bucket: env.Bucket, Key: t.res.Key, VersionID: t.res.VersionID,
-		SHA256: lf.entry.SHA256, Size: lf.entry.Size, UploadedAt: at,
+		SHA256: lf.entry.SHA256, Size: lf.entry.Size, UploadedAt: at, UploadedBy: by,
 	}
 	for name, cs := range t.checksums {
 		if cs != "" {
@@ -581,4 +591,21 @@ func (o *UploadOptions) upload(lf *localFile, t *target) *lockfile.Upload {
 func isRecorded(have, want *lockfile.Upload) bool {
 	return have != nil && have.Bucket == want.Bucket && have.Key == want.Key && have.VersionID == want.VersionID &&
 		have.SHA256 == want.SHA256 && have.Size == want.Size && maps.Equal(have.Checksums, want.Checksums)
+}
+
+// uploadedBy names who uploaded to env: the actor, with the AWS profile
+// the credentials came from when one is named (the environment's, else
+// AWS_PROFILE): a name, never a credential.
+func uploadedBy(by string, env *Environment) string {
+	if by == "" {
+		by = actor.Current()
+	}
+	profile := env.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	if profile != "" {
+		by += " (profile " + profile + ")"
+	}
+	return by
 }

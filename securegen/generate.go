@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/securemig/securemig/dump"
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/lockfile"
 	"github.com/securemig/securemig/migrations"
 )
@@ -77,6 +78,10 @@ type Options struct {
 	Split bool
 	// Log receives one line per stage (nil: discarded).
 	Log io.Writer
+
+	// Actor is recorded in the lock entry as who generated it (default
+	// actor.Current()).
+	Actor string
 
 	// Replace (contract mode) replaces the contract's earlier migration when
 	// it was neither uploaded nor committed: the new one is generated first,
@@ -622,7 +627,7 @@ func (p *plan) record() error {
 	entry := &lockfile.Entry{
 		SHA256: r.SHA256, Size: r.Size, ContractCode: o.ContractCode, WorkbookSHA256: p.header.WorkbookSHA256,
 		GeneratedAt: p.header.GeneratedAt, ToolVersion: o.ToolVersion, Tables: map[string]int64{},
-		Parts: r.Parts, PlaceholderSHA256: r.PlaceholderSHA256,
+		Parts: r.Parts, PlaceholderSHA256: r.PlaceholderSHA256, CreatedAt: time.Now().UTC(), CreatedBy: o.actor(),
 	}
 	for _, t := range r.Tables {
 		entry.Tables[t.Table] = t.Rows
@@ -667,6 +672,14 @@ func (p *plan) record() error {
 		return errors.Join(err, undo)
 	}
 	return nil
+}
+
+// actor returns who runs the generation.
+func (o *Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return actor.Current()
 }
 
 // since formats the time elapsed since t for log lines.

@@ -170,7 +170,7 @@ var errNoTerminal = errors.New("no terminal to confirm the upload on: nothing wa
 
 func runUpload(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return withExitCode(1, errors.New("upload: give exactly one FILE (flags before FILE)"))
+		return withExitCode(1, errors.New("upload: give exactly one FILE"))
 	}
 	envs, err := loadEnvironments(c)
 	if err != nil {
