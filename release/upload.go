@@ -184,6 +184,9 @@ func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
 
 	targets := o.preflight(ctx, lf)
 	results := collect(targets)
+	if ctx.Err() != nil {
+		return results, fmt.Errorf("interrupted during the preflight: %w", ErrPreflight)
+	}
 	if err := preflightError(results); err != nil {
 		return results, err
 	}

@@ -158,16 +158,3 @@ func (e Encryption) Check(obj *Object) error {
 	}
 	return nil
 }
-
-// String describes the requirement, e.g. "AES256" or "none (allow_unencrypted)".
-func (e Encryption) String() string {
-	switch {
-	case e.AllowUnencrypted:
-		return "none (allow_unencrypted)"
-	case e.SSE == "":
-		return SSES3 + " or " + SSEKMS
-	case e.SSE == SSEKMS && e.KMSKeyID != "":
-		return SSEKMS + " (" + e.KMSKeyID + ")"
-	}
-	return e.SSE
-}

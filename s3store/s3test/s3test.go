@@ -190,15 +190,3 @@ func FailS3(w http.ResponseWriter, status int, code, message string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, message)
 }
-
-// Chain runs interceptors in order until one handles the request.
-func Chain(ics ...Interceptor) Interceptor {
-	return func(w http.ResponseWriter, r *http.Request) bool {
-		for _, ic := range ics {
-			if ic != nil && ic(w, r) {
-				return true
-			}
-		}
-		return false
-	}
-}
