@@ -373,6 +373,9 @@ func (o *UploadOptions) preflightOne(ctx context.Context, lf *localFile, t *targ
 		want := u.object()
 		want.checksum = recordedChecksum(lf.entry, env, u.name)
 		v := judge(ctx, store, env, obj, want, downloadIfUnverified)
+		if v.verifiedBy == "download" {
+			o.logf("preflight %s: no checksum proves s3://%s/%s; read it back and hashed it", env.Name, env.Bucket, key)
+		}
 		if v.state == StateDifferent || v.state == StateUnverified {
 			return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, key, v.err)
 		}
