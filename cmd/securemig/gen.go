@@ -49,8 +49,8 @@ func genSecureMigrationCommand() *cli.Command {
 			"migration that supersedes it.\n\n" +
 			"Prints 'production: PATH' (first part when split), 'down:', 'placeholder:', 'sha256:',\n" +
 			"'size:', one 'rows: TABLE N' line per table, 'replaced: FILE' per replaced migration and\n" +
-			"'timing: production S.SSSs, placeholder S.SSSs, leak check S.SSSs, commit S.SSSs, total S.SSSs'\n" +
-			"(production = pg_dump and writing the production file, comparable with a bare pg_dump).\n\n" +
+			"'timing: prepare S.SSSs, dump S.SSSs, commit S.SSSs, total S.SSSs' (dump = pg_dump streaming into\n" +
+			"the production file, the scrubber and the leak check in one pass, comparable with a bare pg_dump).\n\n" +
 			"Exit codes: 0 generated (a production file over --size-limit-mib without --split is\n" +
 			"generated with a warning on stderr); 1 failure (bad input, leak, refused path, contract\n" +
 			"already shipped, database or file failure; nothing written or removed).",
