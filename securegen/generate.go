@@ -202,7 +202,6 @@ func Generate(ctx context.Context, opts Options) (*Result, error) {
 	}
 }
 
-
 // plan is what both modes share once the data source is known.
 type plan struct {
 	opts           Options

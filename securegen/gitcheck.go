@@ -22,7 +22,7 @@ func CheckIgnored(ctx context.Context, path string) error {
 // tree directory rather than three per path.
 func checkIgnored(ctx context.Context, paths []string) error {
 	byDir := map[string][]string{} // work tree directory -> absolute paths
-	inTree := map[string]bool{}     // nearest existing directory -> in a work tree
+	inTree := map[string]bool{}    // nearest existing directory -> in a work tree
 	var dirs []string
 	for _, path := range paths {
 		abs, err := filepath.Abs(path)
