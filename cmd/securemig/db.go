@@ -68,7 +68,10 @@ func dbCommand() *cli.Command {
 			{
 				Name:        "status",
 				Usage:       "print whether the cluster is initialized and running",
-				Description: "Exit 0 when running, 3 when stopped or not initialized (like pg_ctl status).",
+				Description: "When running, also lists dump roles (with row-level security policies) that killed\n" +
+					"'gen secure-migration' runs left behind; any securemig command on their database, or\n" +
+					"'securemig doctor', removes them.\n\n" +
+					"Exit 0 when running, 3 when stopped or not initialized (like pg_ctl status).",
 				Action: func(c *cli.Context) error {
 					cl, err := localCluster()
 					if err != nil {
@@ -79,6 +82,7 @@ func dbCommand() *cli.Command {
 					if !st.Running {
 						return withExitCode(3, fmt.Errorf(""))
 					}
+					reportStaleScopes(c, cl)
 					return nil
 				},
 			},

@@ -46,6 +46,7 @@ func newApp() *cli.App {
 			verifyCommand(),
 			uploadCommand(),
 			downloadCommand(),
+			doctorCommand(),
 			versionCommand(),
 		},
 	}
