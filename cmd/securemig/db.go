@@ -66,8 +66,8 @@ func dbCommand() *cli.Command {
 				},
 			},
 			{
-				Name:        "status",
-				Usage:       "print whether the cluster is initialized and running",
+				Name:  "status",
+				Usage: "print whether the cluster is initialized and running",
 				Description: "When running, also lists dump roles (with row-level security policies) that killed\n" +
 					"'gen secure-migration' runs left behind; any securemig command on their database, or\n" +
 					"'securemig doctor', removes them.\n\n" +
