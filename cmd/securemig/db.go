@@ -66,12 +66,9 @@ func dbCommand() *cli.Command {
 				},
 			},
 			{
-				Name:  "status",
-				Usage: "print whether the cluster is initialized and running",
-				Description: "When running, also lists dump roles (with row-level security policies) that killed\n" +
-					"'gen secure-migration' runs left behind; any securemig command on their database, or\n" +
-					"'securemig doctor', removes them.\n\n" +
-					"Exit 0 when running, 3 when stopped or not initialized (like pg_ctl status).",
+				Name:        "status",
+				Usage:       "print whether the cluster is initialized and running",
+				Description: "Exit 0 when running, 3 when stopped or not initialized (like pg_ctl status).\n" + staleScopesHelp,
 				Action: func(c *cli.Context) error {
 					cl, err := localCluster()
 					if err != nil {

@@ -142,6 +142,11 @@ func sweepStaleScopes(c *cli.Context, dsn string) {
 	}
 }
 
+// staleScopesHelp ends the description of `db status`.
+const staleScopesHelp = "When running, it also lists the dump roles (with row-level security policies) that killed\n" +
+	"'gen secure-migration' runs left behind; any securemig command on their database, or\n" +
+	"'securemig doctor', removes them."
+
 // reportStaleScopes prints one line per stale dump role of the local
 // cluster (for `db status`); problems reading them are printed too.
 func reportStaleScopes(c *cli.Context, cl *localdb.Cluster) {
