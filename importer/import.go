@@ -35,6 +35,9 @@ type Options struct {
 	RateAreasSHA256 string // lowercase hex; empty if unknown
 	ToolVersion     string
 	ParseDuration   time.Duration
+	// RunBy is who runs the import (default actor.Current():
+	// SECUREMIG_ACTOR, else "user@host").
+	RunBy string
 
 	// Now is the created_at / updated_at of every row; default time.Now.
 	Now time.Time
@@ -76,7 +79,7 @@ func Import(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck // released with the session anyway
 	start := time.Now()
-	sum, err := runImport(ctx, conn, res, ref, &opts)
+	sum, err := runImport(ctx, conn, res, ref, &opts, logID)
 	elapsed := time.Since(start)
 	if err != nil {
 		problems := 1
@@ -117,8 +120,8 @@ func (o *Options) normalize() error {
 	return nil
 }
 
-// runImport does the import transaction.
-func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref.Map, opts *Options) (*Summary, error) {
+// runImport does the import transaction of the import logged as logID.
+func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zipref.Map, opts *Options, logID uuid.UUID) (*Summary, error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("import: begin: %w", err)
@@ -130,6 +133,9 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	}
 	p := newPlan(&res.Records, ref, services, opts)
 	sum := &Summary{ContractID: uuid.UUID(p.contractID), Counts: map[string]int64{}, Warnings: p.warnings}
+	if err := lockContract(ctx, tx, opts.ContractCode); err != nil {
+		return nil, err
+	}
 	exists, err := contractExists(ctx, tx, opts.ContractCode)
 	if err != nil {
 		return nil, err
@@ -146,7 +152,10 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 		if _, err := deleteContract(ctx, tx, opts.ContractCode); err != nil {
 			return nil, err
 		}
-		if err := markReplaced(ctx, tx, opts.ContractCode); err != nil {
+		if err := deleteSources(ctx, tx, opts.ContractCode); err != nil {
+			return nil, err
+		}
+		if err := markReplaced(ctx, tx, opts.ContractCode, opts.RunBy); err != nil {
 			return nil, err
 		}
 		sum.Replaced = true
@@ -155,7 +164,11 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	if err != nil {
 		return nil, err
 	}
-	if err := copyStaging(ctx, tx, &res.Records, sum.Counts); err != nil {
+	var sources sourceRows
+	if err := copyStaging(ctx, tx, &res.Records, sum.Counts, &sources); err != nil {
+		return nil, err
+	}
+	if err := sources.copy(ctx, tx, logID); err != nil {
 		return nil, err
 	}
 	for _, t := range ContractTables {
@@ -220,6 +233,16 @@ func loadServices(ctx context.Context, tx pgx.Tx) (map[string][16]byte, error) {
 	return m, nil
 }
 
+// lockContract serialises the imports of one contract code until the end of
+// the transaction: a concurrent import of the same code waits, then sees the
+// contract and reports it like a sequential re-import would.
+func lockContract(ctx context.Context, tx pgx.Tx, code string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('securemig.contract:' || $1, 0))`, code); err != nil {
+		return fmt.Errorf("import: locking contract code %s: %w", code, err)
+	}
+	return nil
+}
+
 // contractExists reports whether a contract with code exists.
 func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 	var exists bool
@@ -229,10 +252,15 @@ func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 	return exists, nil
 }
 
-// copyStaging clears the staging tables and loads every stage row with COPY.
-func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64) error {
+// copyStaging clears the staging tables and loads every stage row with COPY,
+// collecting the source rows of the price sheets' row keys in src.
+func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceRows) error {
 	for i := range parser.StageTables {
 		t := &parser.StageTables[i]
+		collect, err := src.tableCollector(t)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "TRUNCATE "+pgx.Identifier{t.Name}.Sanitize()); err != nil {
 			return fmt.Errorf("import: clearing %s: %w", t.Name, err)
 		}
@@ -241,15 +269,18 @@ func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map
 		row := make([]any, len(cols))
 		stageRow := int32(0)
 		n, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-			src, fields, ok := next()
+			source, fields, ok := next()
 			if !ok {
 				return nil, nil
+			}
+			if collect != nil {
+				collect(fields, source)
 			}
 			stageRow++
 			for j, f := range fields {
 				row[j] = f
 			}
-			row[len(fields)], row[len(fields)+1] = stageRow, int32(src)
+			row[len(fields)], row[len(fields)+1] = stageRow, int32(source)
 			return row, nil
 		}))
 		stop()
@@ -288,10 +319,14 @@ var copyLineRE = regexp.MustCompile(`^COPY \S+, line (\d+)`)
 // source when the database names the line, and redacts values.
 func (p *plan) copyError(table string, err error) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
+	if !errors.As(err, &pgErr) || sessionEnded(pgErr) {
 		return fmt.Errorf("import: loading %s: %w", table, err)
 	}
-	msg := fmt.Sprintf("%s: rejected by the database (SQLSTATE %s", table, pgErr.Code)
+	if table == "re_contracts" && pgErr.Code == "23505" {
+		return &ProblemsError{Problems: []Problem{{Location: "contract " + p.code,
+			Message: "contract code already exists (use --replace to re-import it)"}}}
+	}
+	msg := fmt.Sprintf("rejected by the database (SQLSTATE %s", pgErr.Code)
 	if pgErr.ConstraintName != "" {
 		msg += ", constraint " + pgErr.ConstraintName
 	}
@@ -303,10 +338,17 @@ func (p *plan) copyError(table string, err error) error {
 	if m := copyLineRE.FindStringSubmatch(pgErr.Where); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if src, ok := p.rowSource(table, line); ok && src.String() != "" {
-			loc = src.String()
+			loc, msg = src.String(), table+": "+msg
 		}
 	}
 	return &ProblemsError{Problems: []Problem{{Location: loc, Message: msg}}}
+}
+
+// sessionEnded reports whether the server ended the session (shutdown,
+// crash, terminated backend, connection failure): not a problem with the
+// data, so it stays an error the caller can recognise.
+func sessionEnded(e *pgconn.PgError) bool {
+	return e.Severity == "FATAL" || e.Severity == "PANIC" || strings.HasPrefix(e.Code, "57P") || strings.HasPrefix(e.Code, "08")
 }
 
 // rowSource returns the source of the line-th (1-based) row of table.

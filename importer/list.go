@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,11 @@ type ImportRun struct {
 	RowCounts      map[string]int64
 	Problems       int
 	Error          *string
+	// RunBy is who ran the import; RolledBackAt and RolledBackBy when and
+	// by whom it was rolled back or replaced (nil and "" otherwise).
+	RunBy        string
+	RolledBackAt *time.Time
+	RolledBackBy string
 }
 
 // List returns the contracts (by code) and the import log (newest first).
@@ -57,20 +63,43 @@ func List(ctx context.Context, conn *pgx.Conn) ([]Contract, []ImportRun, error) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing contracts: %w", err)
 	}
-	rows, err = conn.Query(ctx, `SELECT id, contract_code, status, workbook_name, workbook_sha256, tool_version,
-		replace, started_at, finished_at, parse_ms, import_ms, row_counts, problems, error
-		FROM pricing_imports ORDER BY started_at DESC, id DESC`)
+	runs, err := importRuns(ctx, conn, "")
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing imports: %w", err)
+		return nil, nil, err
+	}
+	return contracts, runs, nil
+}
+
+// Imports returns the import log rows of the contract with code, oldest
+// first.
+func Imports(ctx context.Context, conn *pgx.Conn, code string) ([]ImportRun, error) {
+	runs, err := importRuns(ctx, conn, code)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(runs)
+	return runs, nil
+}
+
+// importRuns reads the import log, newest first: every row, or the rows of
+// code when it is not empty.
+func importRuns(ctx context.Context, conn *pgx.Conn, code string) ([]ImportRun, error) {
+	rows, err := conn.Query(ctx, `SELECT id, contract_code, status, workbook_name, workbook_sha256, tool_version,
+		replace, started_at, finished_at, parse_ms, import_ms, row_counts, problems, error,
+		coalesce(run_by, ''), rolled_back_at, coalesce(rolled_back_by, '')
+		FROM pricing_imports WHERE $1 = '' OR contract_code = $1 ORDER BY started_at DESC, id DESC`, code)
+	if err != nil {
+		return nil, fmt.Errorf("listing imports: %w", err)
 	}
 	runs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRun, error) {
 		var x ImportRun
 		err := r.Scan(&x.ID, &x.ContractCode, &x.Status, &x.WorkbookName, &x.WorkbookSHA256, &x.ToolVersion,
-			&x.Replace, &x.StartedAt, &x.FinishedAt, &x.ParseMS, &x.ImportMS, &x.RowCounts, &x.Problems, &x.Error)
+			&x.Replace, &x.StartedAt, &x.FinishedAt, &x.ParseMS, &x.ImportMS, &x.RowCounts, &x.Problems, &x.Error,
+			&x.RunBy, &x.RolledBackAt, &x.RolledBackBy)
 		return x, err
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing imports: %w", err)
+		return nil, fmt.Errorf("listing imports: %w", err)
 	}
 	for i := range runs {
 		if runs[i].Status != "started" {
@@ -78,13 +107,13 @@ func List(ctx context.Context, conn *pgx.Conn) ([]Contract, []ImportRun, error) 
 		}
 		alive, err := runAlive(ctx, conn, runs[i].ID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !alive {
 			runs[i].Status = "interrupted"
 		}
 	}
-	return contracts, runs, nil
+	return runs, nil
 }
 
 // runLockKey is the session advisory-lock key an import holds while it runs.

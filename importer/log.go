@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/securemig/securemig/internal/actor"
 )
 
 // logStart inserts the run's import-log row with status 'started' in its own
@@ -19,11 +21,15 @@ func logStart(ctx context.Context, conn *pgx.Conn, o *Options) (uuid.UUID, error
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("import log: %w", err)
 	}
+	by := o.RunBy
+	if by == "" {
+		by = actor.Current()
+	}
 	_, err = conn.Exec(ctx, `INSERT INTO pricing_imports (id, contract_code, contract_name, workbook_name,
-		workbook_sha256, rate_areas_name, rate_areas_sha256, tool_version, replace, parse_ms)
-		VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), $8, $9, $10)`,
+		workbook_sha256, rate_areas_name, rate_areas_sha256, tool_version, replace, parse_ms, run_by)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), $8, $9, $10, $11)`,
 		id, o.ContractCode, o.ContractName, o.WorkbookName, o.WorkbookSHA256, o.RateAreasName,
-		o.RateAreasSHA256, o.ToolVersion, o.Replace, o.ParseDuration.Milliseconds())
+		o.RateAreasSHA256, o.ToolVersion, o.Replace, o.ParseDuration.Milliseconds(), by)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("import log: recording the start: %w", redact(err))
 	}
@@ -73,11 +79,14 @@ func logMessage(err error) string {
 	return s
 }
 
-// markReplaced marks a contract's imported log rows as rolled back (its rows
-// are being replaced), inside the import transaction.
-func markReplaced(ctx context.Context, tx pgx.Tx, code string) error {
-	_, err := tx.Exec(ctx, `UPDATE pricing_imports SET status = 'rolled-back', rolled_back_at = now()
-		WHERE contract_code = $1 AND status = 'imported'`, code)
+// markReplaced marks a contract's imported log rows as rolled back by by
+// (its rows are being replaced or removed), inside the caller's transaction.
+func markReplaced(ctx context.Context, tx pgx.Tx, code, by string) error {
+	if by == "" {
+		by = actor.Current()
+	}
+	_, err := tx.Exec(ctx, `UPDATE pricing_imports SET status = 'rolled-back', rolled_back_at = now(), rolled_back_by = $2
+		WHERE contract_code = $1 AND status = 'imported'`, code, by)
 	if err != nil {
 		return fmt.Errorf("import log: marking %s replaced: %w", code, err)
 	}

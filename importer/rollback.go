@@ -12,7 +12,8 @@ import (
 var ErrNoContract = errors.New("no such contract")
 
 // Rollback removes exactly the contract with code from every contract table,
-// children first, in one transaction, and marks its imports rolled back.
+// children first, in one transaction, and marks its imports rolled back
+// (by actor.Current()).
 // Other contracts and reference tables (re_services) are untouched. It
 // returns the rows deleted per table.
 func Rollback(ctx context.Context, conn *pgx.Conn, code string) (map[string]int64, error) {
@@ -28,7 +29,10 @@ func Rollback(ctx context.Context, conn *pgx.Conn, code string) (map[string]int6
 	if counts == nil {
 		return nil, fmt.Errorf("rollback %s: %w", code, ErrNoContract)
 	}
-	if err := markReplaced(ctx, tx, code); err != nil {
+	if err := deleteSources(ctx, tx, code); err != nil {
+		return nil, err
+	}
+	if err := markReplaced(ctx, tx, code, ""); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -10,6 +10,10 @@
 //	DIR/server.log  the server log
 //	DIR/.s.PGSQL.*  the unix socket (or a short directory under /tmp when DIR is too deep)
 //
+// Place decides DIR for a checkout: inside it, or, when the postgres OS user
+// cannot reach the checkout (root in a private home), in a private directory
+// under /var/lib/securemig that the checkout records.
+//
 // The server listens on 127.0.0.1 only and trusts local connections as the
 // "postgres" superuser. When the caller is root, every server binary runs as
 // the "postgres" OS user (initdb and postgres refuse to run as root) and the
@@ -27,7 +31,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,6 +63,9 @@ type Cluster struct {
 	// Durable keeps fsync on. Off, the cluster is faster and a machine crash
 	// may lose it (it is a local scratch database: 'securemig db reset').
 	Durable bool
+	// Record, when set, is the file in which Start records Dir (see Place),
+	// so that later runs find the cluster again.
+	Record string
 }
 
 // Status describes a cluster's state.
@@ -263,7 +269,8 @@ func (c *Cluster) Reset(ctx context.Context) error {
 	return err
 }
 
-// Destroy stops the cluster and removes its directory.
+// Destroy stops the cluster and removes its directory, and its Record when
+// that names the directory.
 func (c *Cluster) Destroy(ctx context.Context) error {
 	if _, err := c.Stop(ctx); err != nil {
 		return err
@@ -271,30 +278,47 @@ func (c *Cluster) Destroy(ctx context.Context) error {
 	if sd := c.socketDir(); sd != c.Dir {
 		os.RemoveAll(sd)
 	}
-	return os.RemoveAll(c.Dir)
+	if err := os.RemoveAll(c.Dir); err != nil {
+		return fmt.Errorf("removing %s: %w", c.Dir, err)
+	}
+	if got, ok, _ := readRecord(c.Record); ok && got == c.Dir {
+		if err := os.Remove(c.Record); err != nil {
+			return fmt.Errorf("removing %s: %w", c.Record, err)
+		}
+	}
+	return nil
 }
 
-// prepareDir creates the cluster and socket directories, owned by the
-// postgres OS user when running as root, and checks that user can reach them.
+// prepareDir creates the cluster and socket directories (0700, owned by the
+// postgres OS user when running as root, never through a symlink or in a
+// directory someone else prepared), checks that user can reach them and
+// records the cluster's place when asked to.
 func (c *Cluster) prepareDir() error {
-	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o711); err != nil {
-		return fmt.Errorf("creating %s: %w", filepath.Dir(c.Dir), err)
+	parent := filepath.Dir(c.Dir)
+	if parent == PrivateBase && os.Geteuid() == 0 {
+		if err := ensureBase(parent); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(parent, 0o711); err != nil {
+		return fmt.Errorf("creating %s: %w", parent, err)
 	}
 	if os.Geteuid() == 0 {
-		if err := allowTraverse(filepath.Dir(c.Dir)); err != nil {
+		if err := allowTraverse(parent); err != nil {
 			return err
 		}
 	}
 	for _, d := range []string{c.Dir, c.socketDir()} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return fmt.Errorf("creating %s: %w", d, err)
-		}
-		if err := chownToServer(d); err != nil {
+		if err := ensurePrivateDir(d); err != nil {
 			return err
 		}
 	}
 	if os.Geteuid() == 0 {
-		return checkReachable(c.Dir)
+		if err := checkReachable(c.Dir); err != nil {
+			return err
+		}
+	}
+	if c.Record != "" {
+		return writeRecord(c.Record, c.Dir)
 	}
 	return nil
 }
@@ -317,23 +341,16 @@ func allowTraverse(dir string) error {
 	return nil
 }
 
-// checkReachable verifies that every ancestor of dir lets other users
-// traverse it, so the postgres OS user can enter dir.
+// checkReachable verifies that the postgres OS user can traverse every
+// ancestor of dir.
 func checkReachable(dir string) error {
-	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("checking %s: %w", p, err)
-		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("the postgres OS user cannot reach %s because %s has mode %04o; "+
-				"set SECUREMIG_PGDIR to a directory it can reach (for example /var/tmp/securemig-pg)",
-				dir, p, fi.Mode().Perm())
-		}
-		if p == "/" || p == filepath.Dir(p) {
-			return nil
-		}
+	blocker, err := serverBlocker(dir)
+	if err != nil || blocker == "" {
+		return err
 	}
+	return fmt.Errorf("the postgres OS user cannot reach %s because %s; set SECUREMIG_PGDIR to a directory it can reach, "+
+		"or leave SECUREMIG_PGDIR unset in a fresh checkout and securemig places the cluster under %s itself",
+		dir, blocker, PrivateBase)
 }
 
 func (c *Cluster) initdb(ctx context.Context) error {
@@ -457,40 +474,15 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) (string,
 	return string(bytes.TrimSpace(b)), runErr
 }
 
-// serverUser returns the uid and gid of the postgres OS user.
-func serverUser() (uint32, uint32, error) {
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return 0, 0, fmt.Errorf("running as root needs the 'postgres' OS user (created by the postgresql package): %w", err)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	return uint32(uid), uint32(gid), nil
-}
-
 func asServerUser(cmd *exec.Cmd) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
-	uid, gid, err := serverUser()
+	srv, err := lookupServerUser()
 	if err != nil {
 		return err
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: srv.uid, Gid: srv.gid}}
 	cmd.Env = append(cmd.Env, "HOME=/tmp")
-	return nil
-}
-
-func chownToServer(path string) error {
-	if os.Geteuid() != 0 {
-		return nil
-	}
-	uid, gid, err := serverUser()
-	if err != nil {
-		return err
-	}
-	if err := os.Chown(path, int(uid), int(gid)); err != nil {
-		return fmt.Errorf("giving %s to the postgres OS user: %w", path, err)
-	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -69,6 +70,19 @@ type Entry struct {
 	PlaceholderSQLSHA256 string `json:"placeholder_sql_sha256,omitempty"`
 	// DownSHA256 is the hex SHA-256 of the matching down migration, if any.
 	DownSHA256 string `json:"down_sha256,omitempty"`
+	// CreatedAt and CreatedBy say when and by whom (actor: "user@host") the
+	// entry was written. GeneratedAt is the version's timestamp, which the
+	// file's header repeats; CreatedAt is the wall clock.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	// Reverts, on a revert migration's entry, is the production file name of
+	// the secure migration it reverts. Such an entry describes a committed
+	// file in migrations/revert (SHA256 and Size are its bytes; Tables the
+	// rows it removes).
+	Reverts string `json:"reverts,omitempty"`
+	// RevertedBy, on a secure migration's entry, is the file name of the
+	// revert migration generated for it.
+	RevertedBy string `json:"reverted_by,omitempty"`
 	// Uploads maps an environment name to the object uploaded there.
 	Uploads map[string]*Upload `json:"uploads,omitempty"`
 }
@@ -125,6 +139,25 @@ type Upload struct {
 	Size int64 `json:"size"`
 	// UploadedAt is when the upload was verified (UTC).
 	UploadedAt time.Time `json:"uploaded_at"`
+	// UploadedBy is the actor who uploaded ("user@host", or SECUREMIG_ACTOR)
+	// and, when known, the AWS profile used: "user@host (profile app-stg)".
+	UploadedBy string `json:"uploaded_by,omitempty"`
+}
+
+// IsRevert reports whether the entry describes a revert migration.
+func (e *Entry) IsRevert() bool { return e.Reverts != "" }
+
+// Contract returns the names of the entries of the contract with code, in
+// name (version) order; revert entries are included.
+func (f *File) Contract(code string) []string {
+	var names []string
+	for name, e := range f.Migrations {
+		if e != nil && e.ContractCode == code {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // New returns an empty lock file.
@@ -143,6 +176,9 @@ func Load(path string) (*File, error) {
 	}
 	return decode(path, data)
 }
+
+// Parse decodes lock file contents; name is used in error messages.
+func Parse(name string, data []byte) (*File, error) { return decode(name, data) }
 
 func decode(path string, data []byte) (*File, error) {
 	f := New()

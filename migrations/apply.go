@@ -32,6 +32,9 @@ type Result struct {
 	CopyRows int64
 	// NoTransaction reports that the file opted out of the per-file transaction.
 	NoTransaction bool
+	// Reverts is the file name the header's "-- securemig:reverts NAME"
+	// directive names: this file is a revert migration that undoes NAME.
+	Reverts string
 	// Duration is how long applying took.
 	Duration time.Duration
 }
@@ -53,6 +56,10 @@ type Progress struct {
 // noTxRE matches the header directive that opts a file out of the
 // per-file transaction.
 var noTxRE = regexp.MustCompile(`(?m)^[ \t]*--[ \t]*securemig:no-transaction[ \t]*\r?$`)
+
+// revertsRE matches the header directive of a revert migration,
+// "-- securemig:reverts <version>_<name>.up.sql", capturing the name.
+var revertsRE = regexp.MustCompile(`(?m)^[ \t]*--[ \t]*securemig:reverts[ \t]+(\S+)[ \t]*\r?$`)
 
 // applyConfig controls one application of a file.
 type applyConfig struct {
@@ -89,8 +96,17 @@ func applyStream(ctx context.Context, conn *pgx.Conn, r io.Reader, cfg applyConf
 		return a.res, a.fail(0, 0, err, nil)
 	}
 	eof := errors.Is(err, io.EOF)
-	if !eof && noTxRE.Match(first.Raw[:headerLen(first)]) {
-		a.res.NoTransaction = true
+	if !eof {
+		header := first.Raw[:headerLen(first)]
+		a.res.NoTransaction = noTxRE.Match(header)
+		if m := revertsRE.FindSubmatch(header); m != nil {
+			a.res.Reverts = string(m[1])
+		}
+	}
+	if a.res.Reverts != "" && a.res.NoTransaction {
+		a.res.NoTransaction = false // nothing ran: no failure to record
+		return a.res, &ApplyError{File: cfg.name, Message: "a revert migration (securemig:reverts) must run in a transaction: " +
+			"remove the securemig:no-transaction directive; nothing applied"}
 	}
 	if !a.res.NoTransaction {
 		if err := a.simple(ctx, "BEGIN"); err != nil {
@@ -235,6 +251,10 @@ func (a *applier) finish(ctx context.Context) error {
 	}
 	if a.cfg.record != nil {
 		if err := a.cfg.record(ctx, a.conn, a.res); err != nil {
+			var ae *ApplyError
+			if errors.As(err, &ae) {
+				return err
+			}
 			return &ApplyError{File: a.cfg.name, Message: "recording the migration", err: err}
 		}
 	}

@@ -140,13 +140,17 @@ func UpdateManifest(path string, drop []string, add string) error {
 }
 
 // EditManifest returns manifest without the lines naming any of drop and
-// with add appended as a new last line. Comments, blank lines and the other
-// entries are kept as they are. It refuses a malformed name, a manifest that
-// does not parse, and a version the remaining manifest already lists.
+// with add appended as a new last line (nothing is appended when add is
+// empty). Comments, blank lines and the other entries are kept as they are.
+// It refuses a malformed name, a manifest that does not parse, and a version
+// the remaining manifest already lists.
 func EditManifest(manifest []byte, drop []string, add string) ([]byte, error) {
-	e, err := ParseName(add)
-	if err != nil {
-		return nil, err
+	var e Entry
+	if add != "" {
+		var err error
+		if e, err = ParseName(add); err != nil {
+			return nil, err
+		}
 	}
 	var out bytes.Buffer
 	for line := range bytes.Lines(manifest) {
@@ -158,6 +162,9 @@ func EditManifest(manifest []byte, drop []string, add string) ([]byte, error) {
 	entries, err := ParseManifest(bytes.NewReader(out.Bytes()))
 	if err != nil {
 		return nil, err
+	}
+	if add == "" {
+		return out.Bytes(), nil
 	}
 	for _, x := range entries {
 		if x.Version == e.Version {

@@ -196,17 +196,19 @@ func TestEditManifest(t *testing.T) {
 	)
 	tests := []struct {
 		name, in, want, wantErr string
+		add                     string
 	}{
 		{"drops the old line, keeps comments", "# c\n20261121000000_a.up.sql\n" + old + "\n\n# end\n",
-			"# c\n20261121000000_a.up.sql\n\n# end\n" + add + "\n", ""},
-		{"indented old line", "  " + old + "  \n", add + "\n", ""},
-		{"no final newline", "20261121000000_a.up.sql", "20261121000000_a.up.sql\n" + add + "\n", ""},
-		{"empty manifest", "", add + "\n", ""},
-		{"version taken", "20261121130000_other.up.sql\n", "", "already listed on line 1"},
+			"# c\n20261121000000_a.up.sql\n\n# end\n" + add + "\n", "", add},
+		{"drop only", "# c\n" + old + "\n20261121000000_a.up.sql", "# c\n20261121000000_a.up.sql", "", "-"},
+		{"indented old line", "  " + old + "  \n", add + "\n", "", add},
+		{"no final newline", "20261121000000_a.up.sql", "20261121000000_a.up.sql\n" + add + "\n", "", add},
+		{"empty manifest", "", add + "\n", "", add},
+		{"version taken", "20261121130000_other.up.sql\n", "", "already listed on line 1", add},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := EditManifest([]byte(tt.in), []string{old}, add)
+			got, err := EditManifest([]byte(tt.in), []string{old}, strings.TrimPrefix(tt.add, "-"))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got %v, want an error with %q", err, tt.wantErr)

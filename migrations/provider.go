@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/internal/buildinfo"
 )
 
@@ -42,7 +41,8 @@ type Options struct {
 	VerboseErrors bool
 	// Progress, when set, receives progress reports while files apply.
 	Progress func(Progress)
-	// AppliedBy is recorded as the runner (default "user@host").
+	// AppliedBy is recorded as the runner (default actor.Current():
+	// SECUREMIG_ACTOR, else "user@host").
 	AppliedBy string
 	// ToolVersion is recorded with each migration (default the build's version).
 	ToolVersion string
@@ -72,25 +72,12 @@ func New(dsn string, entries []Entry, opts Options) (*Provider, error) {
 		opts.LockTimeout = 60 * time.Second
 	}
 	if opts.AppliedBy == "" {
-		opts.AppliedBy = runner()
+		opts.AppliedBy = actor.Current()
 	}
 	if opts.ToolVersion == "" {
 		opts.ToolVersion = buildinfo.String()
 	}
 	return &Provider{dsn: dsn, entries: sorted, opts: opts}, nil
-}
-
-// runner returns "user@host" of this process.
-func runner() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	return name + "@" + host
 }
 
 // State is the state of one migration file.
@@ -113,6 +100,9 @@ const (
 	Unlisted State = "unlisted"
 	// Unknown: recorded in the database but not in the manifest.
 	Unknown State = "unknown"
+	// Reverted: applied, then undone by a revert migration (see
+	// Result.Reverts). A reverted migration is never applied again.
+	Reverted State = "reverted"
 )
 
 // FileStatus is the state of one migration.
@@ -128,6 +118,9 @@ type FileStatus struct {
 	Size   int64
 	// Record is the tracking row, nil when never applied.
 	Record *Record
+	// Revert is the tracking row of the revert migration that reverted
+	// this one, nil when none did.
+	Revert *Record
 
 	src *Source
 }
@@ -277,11 +270,20 @@ func (p *Provider) inspect(ctx context.Context, conn *pgx.Conn, hashPending, lis
 	if err != nil {
 		return nil, err
 	}
+	revertOf := map[string]*Record{} // reverted version -> its revert's row
+	for _, r := range recs {
+		if r.Reverts != "" {
+			revertOf[r.Reverts] = r
+		}
+	}
 	var files []FileStatus
 	for _, e := range p.entries {
-		f := FileStatus{Name: e.Name, Version: e.Version, Record: recs[e.Version]}
+		f := FileStatus{Name: e.Name, Version: e.Version, Record: recs[e.Version], Revert: revertOf[e.Version]}
 		src, found := res.sources[e.Name]
 		switch {
+		case f.Record != nil && f.Record.RevertedBy != "":
+			// Final: its source may even be gone.
+			f.State = Reverted
 		case !found:
 			f.State = Missing
 		case f.Record != nil && f.Record.Status == "failed":
@@ -293,6 +295,10 @@ func (p *Provider) inspect(ctx context.Context, conn *pgx.Conn, hashPending, lis
 		}
 		if found {
 			f.src, f.Source = &src, src.String()
+			if f.State == Reverted {
+				files = append(files, f)
+				continue
+			}
 			if f.Record != nil || hashPending {
 				if f.SHA256, f.Size, err = digest(ctx, src); err != nil {
 					return nil, fmt.Errorf("checksumming %s: %w", e.Name, err)
@@ -351,6 +357,13 @@ func (p *Provider) check(files []FileStatus) (pending []FileStatus, problems []s
 			}
 			pending = append(pending, f)
 		case Pending:
+			if f.Revert != nil {
+				problems = append(problems, fmt.Sprintf(
+					"%s was reverted by %s (applied %s by %s) and is never applied again; to ship its data again, "+
+						"generate a new secure migration (a new version)",
+					f.Name, f.Revert.Name, f.Revert.AppliedAt.UTC().Format(time.RFC3339), f.Revert.AppliedBy))
+				continue
+			}
 			if f.Version < newest && !p.opts.AllowOutOfOrder {
 				problems = append(problems, fmt.Sprintf(
 					"%s is older than the newest applied migration %s; apply it anyway with --allow-out-of-order", f.Name, newest))
@@ -415,6 +428,11 @@ func (p *Provider) applyOne(ctx context.Context, f FileStatus) (Result, error) {
 		record: func(ctx context.Context, conn *pgx.Conn, res Result) error {
 			rec.Status = "applied"
 			rec.fill(res)
+			if res.Reverts != "" {
+				if err := markReverted(ctx, conn, rec, res.Reverts); err != nil {
+					return &ApplyError{File: f.Name, Message: "revert refused: " + err.Error(), err: err}
+				}
+			}
 			return writeRecord(ctx, conn, rec)
 		},
 	}

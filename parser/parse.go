@@ -74,7 +74,7 @@ func ParseFile(ctx context.Context, path string) (*Result, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not an XLSX file", path)
+		return nil, fmt.Errorf("%s: is a directory, not an XLSX workbook", path)
 	}
 	return Parse(ctx, f, fi.Size(), path)
 }

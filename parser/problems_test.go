@@ -253,8 +253,8 @@ func TestNotAWorkbook(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"empty", nil, "file is empty"},
-		{"csv", []byte("a,b\n1,2\n"), "not an XLSX file"},
+		{"empty", nil, "not an XLSX workbook: the file is empty"},
+		{"csv", []byte("a,b\n1,2\n"), "not an XLSX workbook"},
 		{"xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 512)...), "OLE compound file"},
 		{"truncated zip", valid[:len(valid)/2], "corrupt or truncated zip"},
 		{"zip without workbook", noWorkbook.Bytes(), "no workbook part"},

@@ -83,22 +83,40 @@ const (
 // cell, so it is invalid wherever a value is needed.
 const tooLong = "#TOOLONG"
 
-// openWorkbook opens the package and reads its sheet list, shared strings and
-// styles. The error describes why the file is not a readable XLSX.
-func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
+// Sniff checks, from its first bytes and zip directory, that the file of
+// the given size read from r can be an XLSX workbook. It reads little, so
+// callers can refuse a wrong file (a CSV, a legacy .xls) before slower work;
+// the error says what the file is instead.
+func Sniff(r io.ReaderAt, size int64) error {
+	_, err := openZip(r, size)
+	return err
+}
+
+// openZip checks the signature and opens the zip directory.
+func openZip(r io.ReaderAt, size int64) (*zip.Reader, error) {
 	var magic [8]byte
 	n, _ := r.ReadAt(magic[:], 0)
 	switch {
 	case size == 0 || n == 0:
-		return nil, errors.New("file is empty")
+		return nil, errors.New("not an XLSX workbook: the file is empty")
 	case n >= 8 && bytes.Equal(magic[:8], []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
-		return nil, errors.New("not an XLSX file: an OLE compound file (legacy .xls, or a password-protected workbook)")
+		return nil, errors.New("not an XLSX workbook: an OLE compound file (legacy .xls, or a password-protected workbook)")
 	case n < 4 || !bytes.Equal(magic[:4], []byte("PK\x03\x04")):
-		return nil, errors.New("not an XLSX file (no zip signature)")
+		return nil, errors.New("not an XLSX workbook (no zip signature: a CSV or other text file?)")
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("not an XLSX file (corrupt or truncated zip): %w", err)
+		return nil, fmt.Errorf("not an XLSX workbook (corrupt or truncated zip): %w", err)
+	}
+	return zr, nil
+}
+
+// openWorkbook opens the package and reads its sheet list, shared strings and
+// styles. The error describes why the file is not a readable XLSX.
+func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
+	zr, err := openZip(r, size)
+	if err != nil {
+		return nil, err
 	}
 	wb := &workbook{zr: zr}
 	if err := wb.readSheetList(); err != nil {
@@ -176,7 +194,7 @@ func (wb *workbook) readSheetList() error {
 		return err
 	}
 	if data == nil {
-		return errors.New("not an XLSX file: no workbook part (xl/workbook.xml)")
+		return errors.New("not an XLSX workbook: no workbook part (xl/workbook.xml)")
 	}
 	dir := path.Dir(wbPath)
 	relsData, err := wb.readPart(path.Join(dir, "_rels", path.Base(wbPath)+".rels"))

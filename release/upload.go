@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/lockfile"
 	"github.com/securemig/securemig/s3store"
 )
@@ -103,6 +104,10 @@ type UploadOptions struct {
 	ToolVersion, Commit string
 	// Now is the clock for upload times (time.Now when nil).
 	Now func() time.Time
+	// UploadedBy is recorded with each upload in the lock file (default
+	// actor.Current(): SECUREMIG_ACTOR, else "user@host"); the
+	// environment's AWS profile, when it names one, is added.
+	UploadedBy string
 }
 
 // ErrAborted reports that the user declined the confirmation.
@@ -486,7 +491,7 @@ func (o *UploadOptions) transfer(ctx context.Context, lf *localFile, t *target) 
 	if t.res.State == StatePresent && !last.LastModified.IsZero() {
 		at = last.LastModified.UTC()
 	}
-	if err := recordUpload(o.LockPath, lf, env, t.res.Key, t.res.VersionID, at); err != nil {
+	if err := recordUpload(o.LockPath, lf, env, t.res.Key, t.res.VersionID, at, uploadedBy(o.UploadedBy, env)); err != nil {
 		t.res.State, t.res.Err = StateFailed, err
 		return
 	}
@@ -561,7 +566,7 @@ func verify(obj *s3store.Object, env *Environment, u *unit) error {
 // recordUpload writes the environment's upload into the lock entry. For a
 // split migration, key is the whole file's key (the parts are its
 // .part-NNN siblings) and versionID is empty.
-func recordUpload(lockPath string, lf *localFile, env *Environment, key, versionID string, at time.Time) error {
+func recordUpload(lockPath string, lf *localFile, env *Environment, key, versionID string, at time.Time, by string) error {
 	err := lockfile.Update(lockPath, func(f *lockfile.File) error {
 		e, ok := f.Lookup(lf.name)
 		if !ok {
@@ -579,7 +584,7 @@ func recordUpload(lockPath string, lf *localFile, env *Environment, key, version
 		}
 		e.Uploads[env.Name] = &lockfile.Upload{
 			Bucket: env.Bucket, Key: key, VersionID: versionID,
-			SHA256: e.SHA256, Size: e.Size, UploadedAt: at,
+			SHA256: e.SHA256, Size: e.Size, UploadedAt: at, UploadedBy: by,
 		}
 		return nil
 	})
@@ -587,4 +592,21 @@ func recordUpload(lockPath string, lf *localFile, env *Environment, key, version
 		return fmt.Errorf("recording the %s upload in %s: %w", env.Name, lockPath, err)
 	}
 	return nil
+}
+
+// uploadedBy names who uploaded to env: the actor, with the AWS profile
+// the credentials came from when one is named (the environment's, else
+// AWS_PROFILE): a name, never a credential.
+func uploadedBy(by string, env *Environment) string {
+	if by == "" {
+		by = actor.Current()
+	}
+	profile := env.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	if profile != "" {
+		by += " (profile " + profile + ")"
+	}
+	return by
 }

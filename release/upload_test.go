@@ -121,7 +121,7 @@ func (fx *fixture) options(t *testing.T, envList string) UploadOptions {
 	})
 	return UploadOptions{
 		File: fx.file, LockPath: fx.lock, Targets: targets, Connect: fx.connects,
-		Log: &log, ToolVersion: "v-test", Commit: "abc123",
+		Log: &log, ToolVersion: "v-test", Commit: "abc123", UploadedBy: "uploader@test",
 	}
 }
 
@@ -199,7 +199,7 @@ func TestUploadThreeEnvironments(t *testing.T) {
 			t.Fatalf("%s: no upload recorded", env.Name)
 		}
 		if u.Bucket != env.Bucket || u.Key != "secure-migrations/"+fileName || u.SHA256 != e.SHA256 ||
-			u.Size != int64(len(fx.body)) || !u.UploadedAt.Equal(now) {
+			u.Size != int64(len(fx.body)) || !u.UploadedAt.Equal(now) || !strings.HasPrefix(u.UploadedBy, "uploader@test") {
 			t.Errorf("%s: recorded %+v", env.Name, u)
 		}
 		if env.Name == "prd" && u.VersionID == "" {

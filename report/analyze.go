@@ -89,9 +89,11 @@ func Analyze(cur, prev *Dataset, opts Options) *Report {
 		Sample:        a.sample(),
 		Notes:         a.notes(),
 	}
+	r.Summary.Comparison, r.Summary.ComparisonReason = CompareOff, "no contract to compare to"
 	if prev != nil {
 		r.Diff = a.diff()
 		r.Summary.ComparedTo = &prev.Code
+		r.Summary.Comparison, r.Summary.ComparisonReason = CompareRequested, prev.Code+" was requested"
 	}
 	r.Checks = a.checks(r.Counts)
 	r.Summary.Verdict, r.Summary.FailedChecks, r.Summary.WarningChecks = verdict(r.Checks)
@@ -134,10 +136,10 @@ func (a *analysis) summary() Summary {
 func (a *analysis) notes() []string {
 	n := []string{
 		"Prices are matched across contracts by natural key (service, season, service area or rate areas, bands), never by database id.",
-		"Workbook columns follow the fixed layout of the GHC pricing template; rows come from the staging tables, which hold only the most recent import.",
+		"Workbook columns follow the fixed layout of the GHC pricing template; rows are the Excel rows the import recorded for each row key.",
 	}
 	if a.cur.Sources == nil {
-		n = append(n, "The staging tables hold another import, so locations name the sheet, column and row key instead of an exact cell.")
+		n = append(n, "The Excel rows of this import are unknown (it predates recorded rows and the staging tables hold a later import), so locations name the sheet, column and row key instead of an exact cell.")
 	}
 	n = append(n, fmt.Sprintf("Outliers: robust z-score (median and scaled MAD) above %g among at least %d peers.",
 		a.opts.OutlierZ, a.opts.MinPeers))

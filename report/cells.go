@@ -17,7 +17,8 @@ const (
 	sheet5b = "5b) Price Escalation Discount"
 )
 
-// Source identifies one workbook table whose rows the staging tables record.
+// Source identifies one workbook table whose rows an import records
+// (pricing_import_sources; the staging tables of the latest import).
 type Source string
 
 // Workbook tables with staged source rows.

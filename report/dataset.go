@@ -13,6 +13,7 @@ type Dataset struct {
 	Name      string
 	CreatedAt time.Time
 	Import    *ImportLog // the contract's latest import log entry; nil when none
+	importID  [16]byte   // id of Import as Load read it
 	Years     []Year     // in start-date order (the 5b row order)
 	// ServiceAreas are the domestic service-area numbers (3 digits).
 	ServiceAreas []string
@@ -26,7 +27,8 @@ type Dataset struct {
 	Prices []Price
 	packed *priceList // the prices as Load read them, sorted; nil for a hand-built Dataset
 	// Sources maps workbook keys to the Excel rows they came from; nil when
-	// the staging tables hold another contract's import.
+	// they are unknown (an import from before imports recorded them, whose
+	// staging rows a later import replaced).
 	Sources Sources
 }
 

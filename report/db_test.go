@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
@@ -84,9 +85,17 @@ func connect(tb testing.TB) *pgx.Conn {
 // importSample imports the sample of seed as contract code.
 func importSample(tb testing.TB, conn *pgx.Conn, code string, seed uint64) {
 	tb.Helper()
+	importSampleStarting(tb, conn, code, seed, time.Time{})
+}
+
+// importSampleStarting imports the sample of seed as contract code whose
+// first contract year starts on start (zero: the importer's default).
+func importSampleStarting(tb testing.TB, conn *pgx.Conn, code string, seed uint64, start time.Time) {
+	tb.Helper()
 	s := loadSample(tb, seed)
 	_, err := importer.Import(context.Background(), conn, s.res, s.ref, importer.Options{
-		ContractCode: code, WorkbookName: "sample.xlsx", WorkbookSHA256: fmt.Sprintf("%064x", seed), ToolVersion: "test"})
+		ContractCode: code, WorkbookName: "sample.xlsx", WorkbookSHA256: fmt.Sprintf("%064x", seed), ToolVersion: "test",
+		StartDate: start})
 	if err != nil {
 		tb.Fatalf("importing %s: %v", code, err)
 	}
@@ -126,8 +135,8 @@ func TestCleanSamplePasses(t *testing.T) {
 		if r.Summary.Verdict != VerdictPass {
 			t.Errorf("%s: verdict %s", req.ContractCode, r.Summary.Verdict)
 		}
-		if want := req.ContractCode == "B"; r.Summary.SourceCells != want {
-			t.Errorf("%s: source cells = %v, want %v (B was imported last)", req.ContractCode, r.Summary.SourceCells, want)
+		if !r.Summary.SourceCells {
+			t.Errorf("%s: no exact source cells", req.ContractCode)
 		}
 		for _, c := range r.Counts {
 			if c.Logged == nil || *c.Logged != c.Rows {
@@ -346,13 +355,18 @@ func TestDiffBetweenSeedsAddsUp(t *testing.T) {
 }
 
 // TestSampleCellsMatchWorkbook reads every sampled cell from the workbook
-// itself and compares it with the value in the database.
+// itself and compares it with the value in the database, for a contract
+// whose import is no longer the latest (the staging tables hold another).
 func TestSampleCellsMatchWorkbook(t *testing.T) {
 	conn := connect(t)
 	importSample(t, conn, "A", 1)
+	importSample(t, conn, "B", 2)
 	r, err := Generate(context.Background(), conn, Request{ContractCode: "A"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !r.Summary.SourceCells {
+		t.Error("the report of an older import has no exact cells")
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(loadSample(t, 1).workbook))
 	if err != nil {
@@ -374,6 +388,29 @@ func TestSampleCellsMatchWorkbook(t *testing.T) {
 		if got, ok := minorUnits(raw, s.Unit); !ok || got != s.Value {
 			t.Errorf("%s %s: workbook %s!%s holds %q, the database %s", s.Table, s.Key, s.Sheet, s.Cell, raw, s.Display)
 		}
+	}
+}
+
+// TestRecordedSourcesMatchStaging checks that the rows an import records
+// are those the staging tables give for the same import.
+func TestRecordedSourcesMatchStaging(t *testing.T) {
+	conn := connect(t)
+	importSample(t, conn, "A", 1)
+	ctx := context.Background()
+	d, err := Load(ctx, conn, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	staged, err := collectSources(ctx, conn, sourcesSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := collectSources(ctx, conn, `SELECT source, key_a, key_b, source_row FROM pricing_import_sources`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(staged) < 1000 || !maps.Equal(recorded, staged) || !maps.Equal(d.Sources, staged) {
+		t.Errorf("%d recorded, %d staged, %d loaded source rows: they differ", len(recorded), len(staged), len(d.Sources))
 	}
 }
 
@@ -430,4 +467,92 @@ func BenchmarkReportFullSample(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestDefaultComparisonIsThePreviousContract imports three contracts out of
+// order (the middle one first, then the oldest, then the newest, then a
+// fourth on the newest one's start date) and checks that each report
+// compares with the contract that came before it, says why, and that an
+// older contract's report does not change when a newer one is imported.
+func TestDefaultComparisonIsThePreviousContract(t *testing.T) {
+	conn := connect(t)
+	ctx := context.Background()
+	opts := Options{Now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC), Generator: "test"}
+	year := func(y int) time.Time { return time.Date(y, 2, 1, 0, 0, 0, 0, time.UTC) }
+	report := func(code, compareTo string) (*Report, string) {
+		t.Helper()
+		r, err := Generate(ctx, conn, Request{ContractCode: code, CompareTo: compareTo, Options: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, string(reportJSON(t, r))
+	}
+	type want struct {
+		code, base, rule string
+		reason           []string // substrings of the reason
+	}
+	check := func(w want) string {
+		t.Helper()
+		r, js := report(w.code, "")
+		s := r.Summary
+		got := ""
+		if s.ComparedTo != nil {
+			got = *s.ComparedTo
+		}
+		if got != w.base || s.Comparison != w.rule || (r.Diff == nil) != (w.base == "") {
+			t.Errorf("%s: compared to %q (rule %s, diff %v), want %q (rule %s)", w.code, got, s.Comparison, r.Diff != nil, w.base, w.rule)
+		}
+		for _, sub := range w.reason {
+			if !strings.Contains(s.ComparisonReason, sub) {
+				t.Errorf("%s: reason %q lacks %q", w.code, s.ComparisonReason, sub)
+			}
+		}
+		if errs := validateJSON(t, []byte(js)); len(errs) > 0 {
+			t.Errorf("%s: schema violations: %v", w.code, errs)
+		}
+		return js
+	}
+
+	importSampleStarting(t, conn, "MID", 2, year(2022))
+	check(want{"MID", "", CompareEarliest, []string{"no contract came before MID", "starts 2022-02-01"}})
+	importSampleStarting(t, conn, "OLD", 1, year(2021))
+	oldJSON := check(want{"OLD", "", CompareEarliest, []string{"no contract came before OLD"}})
+	midJSON := check(want{"MID", "OLD", ComparePrevious, []string{"OLD starts 2021-02-01, MID starts 2022-02-01"}})
+
+	importSampleStarting(t, conn, "NEW", 1, year(2023))
+	newJSON := check(want{"NEW", "MID", ComparePrevious, []string{"MID is the contract that came before NEW"}})
+	if got := check(want{"OLD", "", CompareEarliest, nil}); got != oldJSON {
+		t.Errorf("importing NEW changed the report of OLD:\n%s", firstDiff(oldJSON, got))
+	}
+	if got := check(want{"MID", "OLD", ComparePrevious, nil}); got != midJSON {
+		t.Errorf("importing NEW changed the report of MID:\n%s", firstDiff(midJSON, got))
+	}
+
+	// Same start date: the one imported earlier came before.
+	importSampleStarting(t, conn, "TIE", 2, year(2023))
+	check(want{"TIE", "NEW", ComparePrevious, []string{"both start 2023-02-01 and NEW was imported earlier"}})
+	if got := check(want{"NEW", "MID", ComparePrevious, nil}); got != newJSON {
+		t.Errorf("importing TIE changed the report of NEW:\n%s", firstDiff(newJSON, got))
+	}
+
+	r, _ := report("MID", CompareNone)
+	if r.Diff != nil || r.Summary.ComparedTo != nil || r.Summary.Comparison != CompareOff ||
+		checkByID(t, r, "anomaly.unchanged").Status != StatusSkipped {
+		t.Errorf("compare to none: diff %v, compared to %v, rule %s", r.Diff != nil, r.Summary.ComparedTo, r.Summary.Comparison)
+	}
+	r, _ = report("MID", "NEW")
+	if r.Diff == nil || r.Summary.Comparison != CompareRequested || !strings.Contains(r.Summary.ComparisonReason, "newer than MID") {
+		t.Errorf("compare to a newer contract on request: rule %s, reason %q", r.Summary.Comparison, r.Summary.ComparisonReason)
+	}
+}
+
+// firstDiff shows the first line where two texts differ.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }

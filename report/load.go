@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,11 +20,14 @@ type Querier interface {
 // ErrNoContract is returned (wrapped) when a contract code does not exist.
 var ErrNoContract = errors.New("contract not found")
 
+// CompareNone as Request.CompareTo turns the diff off, like NoDiff.
+const CompareNone = "none"
+
 // Request says which report Generate builds.
 type Request struct {
 	ContractCode string
-	// CompareTo is the contract to diff against; "" means the most recent
-	// other contract (by creation time).
+	// CompareTo is the contract to diff against; "" means the contract that
+	// came before this one (see Generate), CompareNone no diff.
 	CompareTo string
 	NoDiff    bool // build no diff even when other contracts exist
 	Options   Options
@@ -31,6 +35,13 @@ type Request struct {
 
 // Generate reads the contract (and its diff base) in one read-only,
 // repeatable-read transaction and analyses it.
+//
+// Without an explicit CompareTo, the diff base is the contract that came
+// before this one: the latest contract whose first contract year starts
+// earlier, or that starts on the same date and was imported earlier (ties:
+// contract code). A newer contract is never the default base, so importing
+// one does not change an older contract's report. Contracts without
+// contract years sort after every dated one.
 func Generate(ctx context.Context, conn *pgx.Conn, req Request) (*Report, error) {
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -46,16 +57,25 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var prev *Dataset
-	if !req.NoDiff {
+	var (
+		prev *Dataset
+		cmp  Comparison
+	)
+	switch {
+	case req.NoDiff || req.CompareTo == CompareNone:
+		cmp = Comparison{Rule: CompareOff, Reason: "the comparison was turned off (compare to none)"}
+	case req.CompareTo == req.ContractCode:
+		return nil, fmt.Errorf("report: cannot compare contract %q with itself", req.ContractCode)
+	default:
+		contracts, err := loadContractOrder(ctx, q)
+		if err != nil {
+			return nil, err
+		}
 		base := req.CompareTo
 		if base == "" {
-			if base, err = previousContract(ctx, q, req.ContractCode); err != nil {
-				return nil, err
-			}
-		}
-		if base == req.ContractCode {
-			return nil, fmt.Errorf("report: cannot compare contract %q with itself", base)
+			base, cmp = previousOf(contracts, req.ContractCode)
+		} else {
+			cmp = requestedComparison(contracts, req.ContractCode, base)
 		}
 		if base != "" {
 			if prev, err = Load(ctx, q, base); err != nil {
@@ -63,26 +83,123 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 			}
 		}
 	}
-	return Analyze(cur, prev, req.Options), nil
+	r := Analyze(cur, prev, req.Options)
+	r.Summary.Comparison, r.Summary.ComparisonReason = cmp.Rule, cmp.Reason
+	return r, nil
 }
 
-// previousContract returns the most recently created contract other than
-// code, "" when there is none.
-func previousContract(ctx context.Context, q Querier, code string) (string, error) {
-	var other string
-	err := q.QueryRow(ctx, `SELECT code FROM re_contracts WHERE code <> $1
-		ORDER BY created_at DESC, code DESC LIMIT 1`, code).Scan(&other)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
+// Comparison rules: how the diff base of a report was chosen.
+const (
+	ComparePrevious  = "previous"  // the contract that came before this one
+	CompareRequested = "requested" // named by the caller
+	CompareEarliest  = "earliest"  // no contract came before this one: no diff
+	CompareOff       = "off"       // the diff was turned off
+)
+
+// Comparison says how the diff base was chosen, and why.
+type Comparison struct {
+	Rule   string // one of the Compare* rules
+	Reason string // for people, e.g. "B is the contract before A: ..."
+}
+
+// contractOrder is one contract's place in the order of contracts.
+type contractOrder struct {
+	code     string
+	start    *time.Time // start of its first contract year; nil without years
+	imported time.Time  // re_contracts.created_at: when it was imported
+}
+
+// loadContractOrder reads every contract's start date and import time.
+func loadContractOrder(ctx context.Context, q Querier) ([]contractOrder, error) {
+	rows, err := q.Query(ctx, `SELECT c.code, min(y.start_date)::timestamp, c.created_at
+		FROM re_contracts c LEFT JOIN re_contract_years y ON y.contract_id = c.id GROUP BY c.id`)
 	if err != nil {
-		return "", fmt.Errorf("report: finding the previous contract: %w", err)
+		return nil, fmt.Errorf("report: listing contracts: %w", err)
 	}
-	return other, nil
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (contractOrder, error) {
+		var c contractOrder
+		err := r.Scan(&c.code, &c.start, &c.imported)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: listing contracts: %w", err)
+	}
+	return list, nil
 }
 
-// Load reads one contract from the database. Staging source rows are read
-// only when the staging tables hold this contract's current import.
+// before orders contracts: by start date (undated last), then import
+// time, then code.
+func (c contractOrder) before(o contractOrder) bool {
+	switch {
+	case c.start != nil && o.start != nil && !c.start.Equal(*o.start):
+		return c.start.Before(*o.start)
+	case (c.start == nil) != (o.start == nil):
+		return c.start != nil
+	case !c.imported.Equal(o.imported):
+		return c.imported.Before(o.imported)
+	}
+	return c.code < o.code
+}
+
+// startText renders a contract's start date for a reason.
+func (c contractOrder) startText() string {
+	if c.start == nil {
+		return "has no contract years"
+	}
+	return "starts " + c.start.Format(time.DateOnly)
+}
+
+// find returns the contract with code.
+func findContract(list []contractOrder, code string) (contractOrder, bool) {
+	for _, c := range list {
+		if c.code == code {
+			return c, true
+		}
+	}
+	return contractOrder{}, false
+}
+
+// previousOf returns the contract that came before code ("" when none)
+// and why.
+func previousOf(list []contractOrder, code string) (string, Comparison) {
+	cur, ok := findContract(list, code)
+	if !ok {
+		return "", Comparison{Rule: CompareEarliest, Reason: "the contract is not in the contract list"}
+	}
+	var prev *contractOrder
+	for i, c := range list {
+		if c.before(cur) && (prev == nil || prev.before(c)) {
+			prev = &list[i]
+		}
+	}
+	if prev == nil {
+		return "", Comparison{Rule: CompareEarliest, Reason: fmt.Sprintf(
+			"no contract came before %s (it %s): there is nothing to compare it to; newer contracts are never compared", code, cur.startText())}
+	}
+	var why string
+	if prev.start != nil && cur.start != nil && prev.start.Equal(*cur.start) {
+		why = fmt.Sprintf("both start %s and %s was imported earlier (%s)", cur.start.Format(time.DateOnly), prev.code,
+			prev.imported.UTC().Format("2006-01-02 15:04:05 UTC"))
+	} else {
+		why = fmt.Sprintf("%s %s, %s %s", prev.code, prev.startText(), code, cur.startText())
+	}
+	return prev.code, Comparison{Rule: ComparePrevious, Reason: fmt.Sprintf(
+		"%s is the contract that came before %s (by contract start date, then import time): %s", prev.code, code, why)}
+}
+
+// requestedComparison explains a diff base the caller named.
+func requestedComparison(list []contractOrder, code, base string) Comparison {
+	reason := base + " was requested"
+	cur, ok1 := findContract(list, code)
+	b, ok2 := findContract(list, base)
+	if ok1 && ok2 && cur.before(b) {
+		reason += fmt.Sprintf("; note that it is newer than %s (%s %s, %s %s)", code, base, b.startText(), code, cur.startText())
+	}
+	return Comparison{Rule: CompareRequested, Reason: reason}
+}
+
+// Load reads one contract from the database, with the Excel rows of its
+// import (see loadSources).
 func Load(ctx context.Context, q Querier, code string) (*Dataset, error) {
 	d := &Dataset{Code: code}
 	var id [16]byte
@@ -102,7 +219,7 @@ func Load(ctx context.Context, q Querier, code string) (*Dataset, error) {
 		{"contract years", loadYears},
 		{"geography", loadGeography},
 		{"prices", loadPrices},
-		{"staging source rows", loadSources},
+		{"workbook source rows", loadSources},
 	}
 	for _, s := range steps {
 		if err := s.load(ctx, q, d, id); err != nil {
@@ -116,10 +233,10 @@ func Load(ctx context.Context, q Querier, code string) (*Dataset, error) {
 // without one, its latest entry of any status).
 func loadImport(ctx context.Context, q Querier, d *Dataset, _ [16]byte) error {
 	im := &ImportLog{}
-	err := q.QueryRow(ctx, `SELECT workbook_name, workbook_sha256, tool_version, status, started_at, finished_at, row_counts
+	err := q.QueryRow(ctx, `SELECT id, workbook_name, workbook_sha256, tool_version, status, started_at, finished_at, row_counts
 		FROM pricing_imports WHERE contract_code = $1
 		ORDER BY (status = 'imported') DESC, started_at DESC LIMIT 1`, d.Code).
-		Scan(&im.WorkbookName, &im.WorkbookSHA256, &im.ToolVersion, &im.Status, &im.StartedAt, &im.FinishedAt, &im.RowCounts)
+		Scan(&d.importID, &im.WorkbookName, &im.WorkbookSHA256, &im.ToolVersion, &im.Status, &im.StartedAt, &im.FinishedAt, &im.RowCounts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
@@ -326,38 +443,55 @@ UNION ALL SELECT '5a intl', market, service_provided, min(source_row) FROM stage
 UNION ALL SELECT '5a additional', market, shipment_type, min(source_row) FROM stage_domestic_international_additional_prices GROUP BY 2, 3
 UNION ALL SELECT '5b', contract_year, '', min(source_row) FROM stage_price_escalation_discounts GROUP BY 2`
 
-// loadSources reads the staged source rows when the staging tables hold
-// this contract's import; otherwise d.Sources stays nil.
+// loadSources reads the Excel rows of the contract's workbook row keys:
+// those its import recorded in pricing_import_sources, or, for an import
+// made before imports recorded them, the staging tables' when they hold
+// this contract's import. Otherwise d.Sources stays nil.
 func loadSources(ctx context.Context, q Querier, d *Dataset, _ [16]byte) error {
+	if d.Import == nil || d.Import.Status != "imported" {
+		return nil
+	}
+	src, err := collectSources(ctx, q, `SELECT source, key_a, key_b, source_row FROM pricing_import_sources
+		WHERE import_id = $1`, d.importID)
+	if err != nil || len(src) > 0 {
+		d.Sources = src
+		return err
+	}
 	code, status, err := stagingOwner(ctx, q)
 	if err != nil || code != d.Code || status != "imported" {
 		return err
 	}
-	rows, err := q.Query(ctx, sourcesSQL)
+	d.Sources, err = collectSources(ctx, q, sourcesSQL)
+	return err
+}
+
+// collectSources reads (source, key a, key b, Excel row) rows into
+// Sources, keeping the first row of a key; nil when there are none.
+func collectSources(ctx context.Context, q Querier, sql string, args ...any) (Sources, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	src := Sources{}
 	var (
+		src     Sources
 		s, a, b string
 		row     int
 	)
 	for rows.Next() {
 		if err := rows.Scan(&s, &a, &b, &row); err != nil {
-			return err
+			return nil, err
 		}
 		k := SourceKey{Source: Source(s), A: strings.TrimSpace(a), B: strings.TrimSpace(b)}
 		k.A, k.B = normalizeSourceKey(k.Source, k.A, k.B)
-		if _, dup := src[k]; !dup {
+		if src == nil {
+			src = Sources{}
+		}
+		if r, dup := src[k]; !dup || row < r {
 			src[k] = row
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	d.Sources = src
-	return nil
+	return src, rows.Err()
 }
 
 // normalizeSourceKey turns staged display texts into the forms the re_*

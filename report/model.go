@@ -75,12 +75,16 @@ type Summary struct {
 	ImportToolVersion *string    `json:"import_tool_version"`
 	ImportStatus      *string    `json:"import_status"`
 	ComparedTo        *string    `json:"compared_to"` // contract code of the diff base
-	Verdict           Verdict    `json:"verdict"`
-	FailedChecks      int        `json:"failed_checks"`
-	WarningChecks     int        `json:"warning_checks"`
-	// SourceCells tells whether the staging tables hold this contract's
-	// import, so sample and findings carry exact workbook cells; otherwise
-	// locations name the sheet, column and key only.
+	// Comparison is how the diff base was chosen (previous, requested,
+	// earliest or off) and ComparisonReason why, in words.
+	Comparison       string  `json:"comparison"`
+	ComparisonReason string  `json:"comparison_reason"`
+	Verdict          Verdict `json:"verdict"`
+	FailedChecks     int     `json:"failed_checks"`
+	WarningChecks    int     `json:"warning_checks"`
+	// SourceCells tells whether the Excel rows of the contract's import are
+	// known (recorded with the import), so sample and findings carry exact
+	// workbook cells; otherwise locations name the sheet, column and key.
 	SourceCells bool `json:"source_cells"`
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/securemig/securemig/dump"
+	"github.com/securemig/securemig/internal/actor"
 	"github.com/securemig/securemig/lockfile"
 	"github.com/securemig/securemig/migrations"
 )
@@ -78,6 +79,10 @@ type Options struct {
 	Split bool
 	// Log receives one line per stage (nil: discarded).
 	Log io.Writer
+
+	// Actor is recorded in the lock entry as who generated it (default
+	// actor.Current()).
+	Actor string
 
 	// Replace (contract mode) replaces the contract's earlier migration when
 	// it was neither uploaded nor committed: the new one is generated first,
@@ -875,7 +880,7 @@ func (p *plan) record() error {
 	entry := &lockfile.Entry{
 		SHA256: r.SHA256, Size: r.Size, ContractCode: o.ContractCode, WorkbookSHA256: p.header.WorkbookSHA256,
 		GeneratedAt: p.header.GeneratedAt, ToolVersion: o.ToolVersion, Tables: map[string]int64{},
-		PlaceholderSHA256: r.PlaceholderSHA256, DownSHA256: "",
+		PlaceholderSHA256: r.PlaceholderSHA256, CreatedAt: time.Now().UTC(), CreatedBy: o.actor(),
 	}
 	if r.Compressed {
 		entry.Compression = lockfile.Gzip
@@ -915,6 +920,14 @@ func (p *plan) record() error {
 		return err
 	}
 	return p.updateManifest()
+}
+
+// actor returns who runs the generation.
+func (o *Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return actor.Current()
 }
 
 // since formats the time elapsed since t for log lines.

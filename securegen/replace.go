@@ -21,7 +21,9 @@ type replaced struct {
 	entry *lockfile.Entry
 }
 
-// checkShipped finds the lock entries shipping o.ContractCode. A second
+// checkShipped finds the lock entries shipping o.ContractCode (reverted
+// ones aside: their revert migration runs first, so a new version may ship
+// the contract again). A second
 // migration's guard would stop every database that applied the first, so
 // without Replace any entry is an error; with Replace each must be
 // unshipped: never uploaded and its placeholder not in git.
@@ -33,8 +35,8 @@ func checkShipped(ctx context.Context, o Options) ([]replaced, error) {
 	var out []replaced
 	for _, name := range slices.Sorted(maps.Keys(lf.Migrations)) {
 		e := lf.Migrations[name]
-		if e == nil || e.ContractCode != o.ContractCode {
-			continue
+		if e == nil || e.ContractCode != o.ContractCode || e.IsRevert() || e.RevertedBy != "" {
+			continue // a reverted contract ships again under a new version
 		}
 		if !o.Replace {
 			return nil, fmt.Errorf("contract %s is already shipped by %s (%s); re-run with --replace to regenerate it (allowed while it is neither uploaded nor committed), or import under a new contract code",

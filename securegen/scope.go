@@ -81,8 +81,6 @@ func openScope(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID 
 	return s, nil
 }
 
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // close drops the scope's policies and role and turns row security off
 // where the scope turned it on. It runs even when ctx is cancelled.
 func (s *scope) close(ctx context.Context, conn *pgx.Conn) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -17,6 +18,7 @@ func genCommand() *cli.Command {
 		Usage: "generate migrations",
 		Subcommands: []*cli.Command{
 			genSecureMigrationCommand(),
+			genRevertMigrationCommand(),
 		},
 	}
 }
@@ -51,6 +53,11 @@ func genSecureMigrationCommand() *cli.Command {
 			"'size:', one 'rows: TABLE N' line per table, 'replaced: FILE' per replaced migration and\n" +
 			"'timing: prepare S.SSSs, dump S.SSSs, commit S.SSSs, total S.SSSs' (dump = pg_dump streaming into\n" +
 			"the production file, the scrubber and the leak check in one pass, comparable with a bare pg_dump).\n\n" +
+			"--check only runs the shipped-contract check above (lock file and git, no database) and exits 0\n" +
+			"when generating would be allowed: scripts/pricing-import runs it before importing, so a shipped\n" +
+			"contract is refused before the local import or the report are replaced.\n" +
+			"Stage notes go to standard error; on a terminal a progress line shows the current stage once\n" +
+			"generation takes over a second. --quiet prints only errors and the 'production: PATH' line.\n\n" +
 			"Exit codes: 0 generated (a production file over --size-limit-mib without --split is\n" +
 			"generated with a warning on stderr); 1 failure (bad input, leak, refused path, contract\n" +
 			"already shipped, database or file failure; nothing written or removed).",
@@ -74,6 +81,9 @@ func genSecureMigrationCommand() *cli.Command {
 				Usage: "warn when the production file exceeds `MIB` MiB (the antivirus limit); with --split, the part size"},
 			&cli.BoolFlag{Name: "replace", Usage: "replace this contract's earlier migration if it was never uploaded nor committed (contract mode)"},
 			&cli.BoolFlag{Name: "split", Usage: "cut a production file over the size limit into parts <version>_<name>.part-NNN.up.sql, applied as one version"},
+			&cli.BoolFlag{Name: "check", Usage: "only check that the contract's migration may be (re)generated (not uploaded nor committed); no database needed"},
+			progressFlag(),
+			quietFlag(),
 		},
 		Action: runGenSecureMigration,
 	}
@@ -87,13 +97,33 @@ func runGenSecureMigration(c *cli.Context) error {
 	if c.String("name") != "" && c.String("file") == "" {
 		return withExitCode(1, errors.New("--name needs --file"))
 	}
+	if c.Bool("check") {
+		if c.String("contract-code") == "" {
+			return usageError(c, "--check needs --contract-code")
+		}
+		err := securegen.CheckShipped(c.Context, securegen.Options{ContractCode: c.String("contract-code"),
+			PlaceholderDir: c.String("placeholder-dir"), LockPath: c.String("lock-file"), Replace: c.Bool("replace")})
+		if err != nil {
+			return withExitCode(1, err)
+		}
+		return nil
+	}
+	status, err := startStatus(c, "generating the secure migration")
+	if err != nil {
+		return err
+	}
+	defer status.Stop()
+	var log io.Writer = c.App.ErrWriter
+	if c.Bool("quiet") {
+		log = nil
+	}
 	opts := securegen.Options{
 		ContractCode: c.String("contract-code"), Name: c.String("name"), Source: c.String("file"),
 		Include: c.StringSlice("table"), Exclude: c.StringSlice("exclude-table"), Version: c.String("version"),
 		OutDir: c.String("out-dir"), PlaceholderDir: c.String("placeholder-dir"), ManifestPath: c.String("manifest"),
 		LockPath: c.String("lock-file"), WorkbookSHA256: c.String("workbook-sha256"), PgDump: c.String("pg-dump"),
 		ToolVersion: buildinfo.Version, SizeLimit: c.Int64("size-limit-mib") << 20, Split: c.Bool("split"), Replace: c.Bool("replace"),
-		Log: c.App.ErrWriter,
+		Log: status.LogWriter(log, "generating"),
 	}
 	if opts.ContractCode != "" {
 		dsn, err := databaseURL(c)
@@ -103,10 +133,15 @@ func runGenSecureMigration(c *cli.Context) error {
 		opts.DSN = dsn
 	}
 	res, err := securegen.Generate(c.Context, opts)
+	status.Stop()
 	if err != nil {
 		return err
 	}
 	w := c.App.Writer
+	if c.Bool("quiet") {
+		_, err := fmt.Fprintf(w, "production: %s\n", res.Production)
+		return err
+	}
 	fmt.Fprintf(w, "production: %s\n", res.Production)
 	for _, p := range res.Parts {
 		fmt.Fprintf(w, "part: %s %d %s\n", p.Name, p.Size, p.SHA256)

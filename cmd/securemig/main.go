@@ -20,23 +20,29 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newApp().RunContext(ctx, os.Args)
+	app := newApp()
+	err := app.RunContext(ctx, reorderArgs(app.Commands, os.Args))
 	stop()
-	os.Exit(exitCode(err))
+	os.Exit(exitCode(explainError(app, err)))
 }
 
-// newApp builds the command tree.
+// newApp builds the command tree, with the CLI-wide flag conventions
+// applied to every command (see normalizeCommands).
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "securemig",
 		Usage: "parse, import, spot-check, dump, version, upload and apply pricing secure migrations",
 		Description: "securemig turns a GHC pricing workbook into a reviewed, checksummed secure migration\n" +
-			"and applies it to PostgreSQL. Without DATABASE_URL it uses a project-local PostgreSQL\n" +
-			"cluster under tmp/pg that it starts itself (see 'securemig db --help').\n" +
-			"Configuration comes from the environment and an optional .env file (see .env.example).",
+			"and applies it to PostgreSQL. The project is the nearest directory at or above the working\n" +
+			"directory that holds migrations/manifest.txt. Without DATABASE_URL securemig uses the project's\n" +
+			"local PostgreSQL cluster (tmp/pg) that it starts itself (see 'securemig db --help').\n" +
+			"Configuration comes from the environment and an optional .env file in the working directory\n" +
+			"or the project root (see .env.example); variables already set win.\n\n" +
+			"Flags may follow positional arguments (securemig upload FILE --dry-run). Everywhere: -c is\n" +
+			"--contract-code, -f and --filename are --file, --lock is --lock-file, -o is --out, -q is --quiet.",
 		Version:              buildinfo.String(),
 		EnableBashCompletion: true,
-		Before:               loadDotEnv,
+		Before:               setup,
 		Commands: []*cli.Command{
 			dbCommand(),
 			migrateCommand(),
@@ -46,10 +52,13 @@ func newApp() *cli.App {
 			verifyCommand(),
 			uploadCommand(),
 			downloadCommand(),
+			taskCommand(),
 			doctorCommand(),
 			versionCommand(),
 		},
 	}
+	normalizeCommands(app.Commands, "")
+	return app
 }
 
 // exitError carries a process exit code alongside an error.

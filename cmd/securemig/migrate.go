@@ -22,12 +22,16 @@ import (
 // placeholders, whose digests the lock file records separately.
 const placeholderLocation = "file://migrations/secure"
 
+// revertLocation holds the committed revert migrations (securemig gen
+// revert-migration); deployed environments read it too.
+const revertLocation = "file://migrations/revert"
+
 // migrateSharedFlags are the flags of migrate and its subcommands.
 func migrateSharedFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "manifest", Value: "migrations/manifest.txt",
 			Usage: "manifest listing every migration file name, applied in version order"},
-		&cli.StringSliceFlag{Name: "path", Value: cli.NewStringSlice("file://migrations/schema", placeholderLocation),
+		&cli.StringSliceFlag{Name: "path", Value: cli.NewStringSlice("file://migrations/schema", placeholderLocation, revertLocation),
 			EnvVars: []string{"SECUREMIG_MIGRATION_PATH"},
 			Usage: "migration location, file://DIR or s3://bucket/prefix; repeat for several, later ones override " +
 				"earlier ones (the environment variable takes a comma-separated list)"},
@@ -48,7 +52,7 @@ func migrateCommand() *cli.Command {
 			Usage: "how long to wait for another migration run to release the migration lock"},
 		&cli.DurationFlag{Name: "statement-timeout", Usage: "PostgreSQL statement_timeout for each file (0: server default; files may set their own)"},
 		&cli.DurationFlag{Name: "lock-wait-timeout", Usage: "PostgreSQL lock_timeout for each file (0: server default; files may set their own)"},
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "live progress on stderr: auto (when stderr is a terminal), always or never"},
+		progressFlag(),
 	)
 	return &cli.Command{
 		Name:      "migrate",
@@ -69,11 +73,13 @@ func migrateCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "status",
-				Usage:     "show each migration: applied, pending, changed, failed, missing, unlisted or unknown",
+				Usage:     "show each migration: applied, pending, changed, failed, missing, reverted, unlisted or unknown",
 				ArgsUsage: " ",
-				Description: "Reads every source to checksum it and compares with the tracking table. Changes nothing.\n\n" +
+				Description: "Reads every source to checksum it and compares with the tracking table. Changes nothing.\n" +
+					"--json prints one JSON document instead (shape in README.md, \"Machine-readable output\").\n\n" +
 					"Exit codes: 0 nothing wrong, 1 error, 2 some migration is changed, failed or missing.",
-				Flags:  migrateSharedFlags(),
+				Flags: append(migrateSharedFlags(),
+					&cli.BoolFlag{Name: "json", Usage: "print every migration's state as one JSON document on stdout"}),
 				Action: migrateStatus,
 			},
 			{
@@ -249,7 +255,13 @@ func migrateStatus(c *cli.Context) error {
 	if err != nil {
 		return withExitCode(1, err)
 	}
-	printStatus(c.App.Writer, files)
+	if c.Bool("json") {
+		if err := writeJSON(c.App.Writer, migrationStatusJSON(files)); err != nil {
+			return withExitCode(1, err)
+		}
+	} else {
+		printStatus(c.App.Writer, files)
+	}
 	for _, f := range files {
 		if f.State == migrations.Changed || f.State == migrations.Failed || f.State == migrations.Missing {
 			return withExitCode(2, errors.New("some migrations need attention (changed, failed or missing)"))
@@ -287,6 +299,7 @@ func printStatus(w io.Writer, files []migrations.FileStatus) {
 				applied = fmt.Sprintf("failed %s at statement %d (line %d)", r.AppliedAt.UTC().Format(time.RFC3339), r.FailedStatement, r.FailedLine)
 			}
 		}
+		applied += revertNote(f)
 		source, sha := f.Source, f.SHA256
 		if source == "" {
 			source = "-"
@@ -300,4 +313,16 @@ func printStatus(w io.Writer, files []migrations.FileStatus) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.State, f.Name, source, sha, applied)
 	}
 	tw.Flush()
+}
+
+// revertNote describes a migration's part in a revert: who reverted it, or
+// which migration it reverted.
+func revertNote(f migrations.FileStatus) string {
+	switch {
+	case f.Revert != nil:
+		return fmt.Sprintf("; reverted %s by %s (%s)", f.Revert.AppliedAt.UTC().Format(time.RFC3339), f.Revert.Name, f.Revert.AppliedBy)
+	case f.Record != nil && f.Record.Reverts != "":
+		return "; reverts version " + f.Record.Reverts
+	}
+	return ""
 }

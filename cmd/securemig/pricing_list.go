@@ -14,13 +14,18 @@ func pricingListCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "list",
 		Usage:     "list the imported contracts and the import log",
-		UsageText: "securemig pricing list",
+		UsageText: "securemig pricing list [--json]",
 		Description: "Shows every contract in re_contracts (code, name, years, date span) and every run of\n" +
 			"`pricing import` from the import log, newest first: status (imported, failed, rolled-back,\n" +
 			"started while still running, interrupted when its process died mid-import), workbook\n" +
 			"name and SHA-256 prefix, durations and problem count. The database is DATABASE_URL,\n" +
 			"else the local cluster.\n\n" +
+			"--json prints one JSON document instead (shape in README.md, \"Machine-readable output\"):\n" +
+			"{\"contracts\": [...], \"imports\": [...]}.\n\n" +
 			"Exit codes: 0 listed; 1 the database cannot be reached or read.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the contracts and the import log as one JSON document on stdout"},
+		},
 		Action: runPricingList,
 	}
 }
@@ -37,6 +42,9 @@ func runPricingList(c *cli.Context) error {
 		return withExitCode(1, err)
 	}
 	w := c.App.Writer
+	if c.Bool("json") {
+		return writeJSON(w, pricingListJSON(contracts, runs))
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "CONTRACT\tNAME\tYEARS\tFROM\tTO\tCREATED\n")
 	for _, k := range contracts {
@@ -74,4 +82,67 @@ func ms(v *int64) string {
 		return "-"
 	}
 	return (time.Duration(*v) * time.Millisecond).String()
+}
+
+// contractJSON is one contract in `pricing list --json`.
+type contractJSON struct {
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Years     int       `json:"years"`
+	Start     *string   `json:"start"` // YYYY-MM-DD; null without years
+	End       *string   `json:"end"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// importJSON is one import-log run in `pricing list --json`.
+type importJSON struct {
+	ID             string           `json:"id"`
+	ContractCode   string           `json:"contract_code"`
+	Status         string           `json:"status"`
+	WorkbookName   string           `json:"workbook"`
+	WorkbookSHA256 string           `json:"workbook_sha256"`
+	ToolVersion    string           `json:"tool_version"`
+	Replace        bool             `json:"replace"`
+	StartedAt      time.Time        `json:"started_at"`
+	FinishedAt     *time.Time       `json:"finished_at"`
+	ParseMS        *int64           `json:"parse_ms"`
+	ImportMS       *int64           `json:"import_ms"`
+	Rows           map[string]int64 `json:"rows"`
+	Problems       int              `json:"problems"`
+	Error          *string          `json:"error"`
+}
+
+// pricingListJSON is the document `pricing list --json` prints.
+func pricingListJSON(contracts []importer.Contract, runs []importer.ImportRun) any {
+	doc := struct {
+		Contracts []contractJSON `json:"contracts"`
+		Imports   []importJSON   `json:"imports"`
+	}{Contracts: []contractJSON{}, Imports: []importJSON{}}
+	day := func(t *time.Time) *string {
+		if t == nil {
+			return nil
+		}
+		s := t.Format(time.DateOnly)
+		return &s
+	}
+	for _, k := range contracts {
+		doc.Contracts = append(doc.Contracts, contractJSON{Code: k.Code, Name: k.Name, Years: k.Years,
+			Start: day(k.Start), End: day(k.End), CreatedAt: k.CreatedAt.UTC()})
+	}
+	for _, r := range runs {
+		rows := r.RowCounts
+		if rows == nil {
+			rows = map[string]int64{}
+		}
+		var fin *time.Time
+		if r.FinishedAt != nil {
+			t := r.FinishedAt.UTC()
+			fin = &t
+		}
+		doc.Imports = append(doc.Imports, importJSON{ID: r.ID.String(), ContractCode: r.ContractCode, Status: r.Status,
+			WorkbookName: r.WorkbookName, WorkbookSHA256: r.WorkbookSHA256, ToolVersion: r.ToolVersion, Replace: r.Replace,
+			StartedAt: r.StartedAt.UTC(), FinishedAt: fin, ParseMS: r.ParseMS, ImportMS: r.ImportMS, Rows: rows,
+			Problems: r.Problems, Error: r.Error})
+	}
+	return doc
 }

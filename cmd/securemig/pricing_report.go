@@ -16,15 +16,20 @@ func pricingReportCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "report",
 		Usage: "write the spot-check report of an imported contract (HTML, Markdown or JSON) and exit with its verdict",
-		UsageText: "securemig pricing report --contract-code CODE [--compare-to PREVIOUS_CODE | --no-diff]\n" +
+		UsageText: "securemig pricing report --contract-code CODE [--compare-to CODE|none]\n" +
 			"   [--format html|md|json] [--out FILE]...",
 		Description: "Reads the contract from the database (and the pricing_imports log) and checks it: row counts\n" +
 			"against the workbook's dimensions and the import log; completeness (linehaul, service-area,\n" +
 			"international and other prices, fees per contract year, zip3 rate areas); anomalies (zero or\n" +
 			"negative prices, peak below non-peak, implausible escalations, prices far from their peers,\n" +
 			"prices unchanged where most changed). It adds statistics per service, a diff against another\n" +
-			"contract (default: the most recently created other one) and a deterministic sample of about 20\n" +
-			"prices with their workbook sheet and cell for checking by hand.\n\n" +
+			"contract and a deterministic sample of about 20 prices with their workbook cells for checking\n" +
+			"by hand, right under the verdict.\n\n" +
+			"The diff is against the contract that came before this one: the latest contract whose first\n" +
+			"contract year starts earlier (same start date: imported earlier). A newer contract is never\n" +
+			"compared by default, so importing one never changes an older contract's report. The report\n" +
+			"says which contract it compared to and why. --compare-to CODE names another, --compare-to none\n" +
+			"turns the diff off.\n\n" +
 			"Formats: html is one self-contained page (inline CSS and SVG, no scripts), md suits a pull\n" +
 			"request, json follows report/schema.json. Without --out the report goes to standard output.\n" +
 			"Report files contain prices: they are written with mode 0600 (directories 0700), atomically.\n\n" +
@@ -34,9 +39,10 @@ func pricingReportCommand() *cli.Command {
 			&cli.StringFlag{Name: "contract-code",
 				Usage: "code of the imported contract to report on (required)"},
 			&cli.StringFlag{Name: "compare-to",
-				Usage: "contract code to diff against (default: the most recently created other contract)"},
+				Usage: "contract `CODE` to diff against, or none for no diff (default: the contract that came " +
+					"before this one by contract start date, then import time; never a newer one)"},
 			&cli.BoolFlag{Name: "no-diff",
-				Usage: "do not diff against another contract (the 'unchanged prices' check is then skipped)"},
+				Usage: "same as --compare-to none: no diff (the 'unchanged prices' check is then skipped)"},
 			&cli.StringFlag{Name: "format",
 				Usage: "html, md or json; default: from each --out file's extension, md on standard output"},
 			&cli.StringSliceFlag{Name: "out", Aliases: []string{"o"},
@@ -126,6 +132,7 @@ func runPricingReport(c *cli.Context) error {
 		}
 	}
 	s := r.Summary
+	fmt.Fprintf(c.App.ErrWriter, "comparison: %s\n", s.ComparisonReason)
 	verdict := fmt.Sprintf("contract %s: verdict %s (%d failed, %d warning checks)", s.ContractCode, s.Verdict,
 		s.FailedChecks, s.WarningChecks)
 	if s.Verdict == report.VerdictPass {

@@ -1,13 +1,20 @@
-// Package s3test starts a real S3-compatible server (gofakes3 on its
-// in-memory backend) over plain HTTP on 127.0.0.1 for tests, with a hook to
-// inject failures (HTTP 500s, dropped connections) into chosen requests.
+// Package s3test gives tests an S3 server over plain HTTP on 127.0.0.1, with a
+// hook to inject failures (HTTP 500s, dropped connections) into chosen
+// requests. Two servers are offered:
 //
-// gofakes3 must be served over plain HTTP: over TLS the SDK sends aws-chunked
-// bodies that gofakes3 stores verbatim. It does not verify checksums, so code
-// under test must verify uploads with HEAD, never trust PUT responses.
+//   - StartVersity: a real, strict S3 implementation (versitygw, pinned, built
+//     with `go install` on first use). It verifies checksums (BadDigest) and
+//     honours If-None-Match (412). Upload, download, status and migrate tests
+//     run against it.
+//   - Start: gofakes3 on its in-memory backend, in process, for fast unit
+//     tests. It does not verify checksums and ignores If-None-Match on
+//     CompleteMultipartUpload, so code under test must verify uploads with
+//     HEAD, never trust PUT responses. It must be served over plain HTTP: over
+//     TLS the SDK sends aws-chunked bodies that gofakes3 stores verbatim.
 package s3test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,8 +45,12 @@ type Interceptor func(w http.ResponseWriter, r *http.Request) bool
 type Server struct {
 	// URL is the server's base URL, e.g. http://127.0.0.1:PORT.
 	URL string
-	// Backend is the in-memory store, for arranging state behind the API.
+	// Backend is the in-memory store of a gofakes3 server (Start), for
+	// arranging state behind the API; nil for versitygw.
 	Backend *s3mem.Backend
+	// Gateway is the versitygw process behind a StartVersity server; nil for
+	// gofakes3.
+	Gateway *Gateway
 
 	fake      http.Handler
 	mu        sync.Mutex
@@ -63,7 +74,7 @@ func NewServer() *Server {
 	return &Server{Backend: b, fake: gofakes3.New(b).Server()}
 }
 
-// ServeHTTP runs the interceptor, then gofakes3.
+// ServeHTTP runs the interceptor, then the server.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ic := s.intercept
@@ -109,6 +120,12 @@ func DropConnection(w http.ResponseWriter) {
 // CreateBucket creates a bucket; versioned buckets keep object versions.
 func (s *Server) CreateBucket(tb testing.TB, name string, versioned bool) {
 	tb.Helper()
+	if s.Backend == nil {
+		if err := s.createBucketAPI(context.Background(), name, versioned); err != nil {
+			tb.Fatalf("creating bucket %s: %v", name, err)
+		}
+		return
+	}
 	if err := s.Backend.CreateBucket(name); err != nil {
 		tb.Fatalf("creating bucket %s: %v", name, err)
 	}
