@@ -5,8 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"time"
+
+	"github.com/securemig/securemig/internal/actor"
 )
 
 // DefaultClaimTTL is how long a claim lasts before another runner may take
@@ -21,8 +22,9 @@ type Config struct {
 	// the command); nil discards them. Events carry object keys, SHA-256s,
 	// verdicts and counts, never prices.
 	Log *slog.Logger
-	// Runner names who runs this process in claims and records (default
-	// "user@host pid N").
+	// Runner names who runs this process in claims and records, and is
+	// the actor the lock entry, the upload and the tracking table record
+	// for the steps it takes (default DefaultRunner()).
 	Runner string
 	// ToolVersion is recorded in every record.
 	ToolVersion string
@@ -56,17 +58,11 @@ func (c *Config) defaults() error {
 
 func (c *Config) now() time.Time { return c.Now() }
 
-// DefaultRunner returns "user@host pid N" for this process.
+// DefaultRunner returns "ACTOR pid N" for this process, where ACTOR is
+// actor.Current(): SECUREMIG_ACTOR when set (e.g. "task:nightly@runner-7"),
+// else "user@host".
 func DefaultRunner() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	return fmt.Sprintf("%s@%s pid %d", name, host, os.Getpid())
+	return fmt.Sprintf("%s pid %d", actor.Current(), os.Getpid())
 }
 
 // workDir creates a private (0700) working directory; the caller removes it.

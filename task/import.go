@@ -250,6 +250,9 @@ func (o *ImportOptions) ship(ctx context.Context, p pendingImport, h *held, log 
 	if err != nil {
 		return nil, err
 	}
+	if err := o.checkTarget(ctx, mig); err != nil {
+		return nil, err
+	}
 	// The lock file and production file, as `upload` expects them.
 	dir := filepath.Join(work, "ship")
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -276,7 +279,8 @@ func (o *ImportOptions) ship(ctx context.Context, p pendingImport, h *held, log 
 		Connect: func(ctx context.Context, env *release.Environment) (release.Store, error) {
 			return o.Connect(ctx, env)
 		},
-		Log: uploadLog, ToolVersion: o.ToolVersion, Commit: o.Commit,
+		// The approval is the person's confirmation: the task runs unattended.
+		AssumeYes: true, Log: uploadLog, ToolVersion: o.ToolVersion, Commit: o.Commit, UploadedBy: o.Runner,
 	})
 	uploadLog.Close()
 	if err != nil {
@@ -318,6 +322,7 @@ func (o *ImportOptions) apply(ctx context.Context, mig *MigrationRecord, log *sl
 		return nil, err
 	}
 	loc := s3store.NewLocation(client, o.Env.Bucket, o.Env.Prefix)
+	loc.Encryption = o.Env.Encryption()
 	p, err := migrations.New(o.Target, []migrations.Entry{entry}, migrations.Options{
 		Locations:   []migrations.Location{loc},
 		LockTimeout: o.LockTimeout,
@@ -325,6 +330,7 @@ func (o *ImportOptions) apply(ctx context.Context, mig *MigrationRecord, log *sl
 			return mig.Entry.SHA256, name == mig.FileName
 		},
 		ToolVersion: o.ToolVersion,
+		AppliedBy:   o.Runner,
 	})
 	if err != nil {
 		return nil, err
@@ -415,7 +421,7 @@ func (o *ImportOptions) generate(ctx context.Context, p pendingImport, h *held, 
 		DSN: db.DSN, ContractCode: p.code, OutDir: filepath.Join(proj, "secure"),
 		PlaceholderDir: filepath.Join(proj, "placeholders"), ManifestPath: filepath.Join(proj, "manifest.txt"),
 		LockPath: filepath.Join(proj, "secure.lock"), PgDump: o.PgDump, ToolVersion: cmp.Or(o.GenVersion, o.ToolVersion),
-		WorkbookSHA256: p.approval.WorkbookSHA256, Log: genLog,
+		WorkbookSHA256: p.approval.WorkbookSHA256, Log: genLog, Actor: o.Runner,
 	})
 	genLog.Close()
 	if err != nil {

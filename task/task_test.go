@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -295,49 +297,63 @@ func TestEndToEnd(t *testing.T) {
 
 // testImport imports the approved submission into environment stg and
 // checks the database, the bucket and the records; then a second run must
-// do nothing.
+// do nothing. The environment's database gets the schema through the
+// migration engine, as a deployed database does, in two steps: before the
+// first and while it is behind, the import is refused.
 func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
-	// The environment's bucket is on the in-process server: versitygw
-	// accepts the SSE header but stores objects unencrypted, so release's
-	// verification (HEAD must confirm AES256) rightly refuses it. The inbox
-	// above is on versitygw, where the conditional writes matter.
-	envSrv := s3test.Start(t)
-	envSrv.CreateBucket(t, "stg-migrations", true)
+	// The environment's bucket is on the same real S3 server as the inbox.
+	// versitygw accepts the SSE header but stores objects unencrypted, so
+	// the environment is declared an unencrypted local test store.
+	f.srv.CreateBucket(t, "stg-migrations", true)
 	env := &release.Environment{Name: "stg", Bucket: "stg-migrations", Prefix: "secure-migrations/", Region: s3test.Region,
-		Endpoint: envSrv.URL, PathStyle: true, SSE: s3store.SSES3}
-	// The environment's database lacks the schema at first: the apply
-	// fails, the claim is released, and the next run retries.
+		Endpoint: f.srv.URL, PathStyle: true, SSE: release.SSENone, AllowUnencrypted: true}
 	target := pgtest.NewDatabase(t)
 	opts := func(runner string) ImportOptions {
 		return ImportOptions{Config: f.config(runner), Env: env, Target: target,
 			Scratch: func(context.Context) (string, error) { return f.scratch, nil },
-			Connect: func(context.Context, *release.Environment) (*s3store.Client, error) { return envSrv.Client(), nil }}
+			Connect: func(context.Context, *release.Environment) (*s3store.Client, error) { return f.srv.Client(), nil }}
 	}
-	sum, err := Import(t.Context(), opts("importer-0"))
+	files, err := schema.Files()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ae *migrations.ApplyError
-	if len(sum.Results) != 1 || sum.Results[0].Outcome != OutcomeFailed || !errors.As(sum.Results[0].Err, &ae) {
-		t.Fatalf("import into a database without the schema: %+v, want a failed apply", sum.Results)
-	}
 	claims := f.src.Claims(code, id, "import-stg")
-	if got := keys(t, f, claims); !slices.Equal(got, []string{claims + "000001.json", claims + "000001.released.json"}) {
-		t.Errorf("claims after a failed import: %v, want claim 1 and its release", got)
+	for i, tc := range []struct {
+		name    string
+		applied []string // schema files applied before the run
+		want    string
+	}{
+		{"without the schema", nil, "has no table"},
+		{"with the schema behind", files[:len(files)-1], "is behind: it has not applied the schema migration(s) " + files[len(files)-1]},
+	} {
+		applySchema(t, target, tc.applied)
+		sum, err := Import(t.Context(), opts(fmt.Sprintf("importer-%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Results) != 1 || sum.Results[0].Outcome != OutcomeFailed || !errors.Is(sum.Results[0].Err, errRefused) ||
+			!strings.Contains(sum.Results[0].Err.Error(), tc.want) {
+			t.Fatalf("import into a database %s: %+v, want a refusal saying %q", tc.name, sum.Results, tc.want)
+		}
+		n := fmt.Sprintf("%06d", i+1)
+		if got := keys(t, f, claims); !slices.Equal(got[2*i:], []string{claims + n + ".json", claims + n + ".released.json"}) {
+			t.Errorf("claims after a refused import: %v, want claim %s and its release", got, n)
+		}
+		if ok, err := f.src.exists(t.Context(), f.src.Import(code, id, "stg")); ok || err != nil {
+			t.Errorf("a refused import was recorded (%v)", err)
+		}
+		if objs, _, err := f.srv.Client().ListObjects(t.Context(), env.Bucket, "", ""); err != nil || len(objs) != 0 {
+			t.Errorf("a refused import uploaded %d objects (%v)", len(objs), err)
+		}
 	}
-	if ok, err := f.src.exists(t.Context(), f.src.Import(code, id, "stg")); ok || err != nil {
-		t.Errorf("a failed import was recorded (%v)", err)
-	}
+	applySchema(t, target, files)
 	conn, err := pgx.Connect(t.Context(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	if err := schema.Apply(t.Context(), conn); err != nil {
-		t.Fatal(err)
-	}
 
-	sum, err = Import(t.Context(), opts("importer-1"))
+	sum, err := Import(t.Context(), opts("importer-2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +372,7 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 	if mig.Entry.WorkbookSHA256 != workbookSHA || mig.Entry.ContractCode != code {
 		t.Errorf("lock entry %+v does not name workbook %s of %s", mig.Entry, workbookSHA, code)
 	}
-	if got := sha256Hex(envSrv.GetObject(t, "stg-migrations", rec.Upload.Key)); got != mig.Entry.SHA256 {
+	if got := sha256Hex(f.srv.GetObject(t, "stg-migrations", rec.Upload.Key)); got != mig.Entry.SHA256 {
 		t.Errorf("the environment's object has SHA-256 %s, the lock entry %s", got, mig.Entry.SHA256)
 	}
 
@@ -388,7 +404,7 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 		}
 		return false
 	})
-	again, err := Import(t.Context(), opts("importer-2"))
+	again, err := Import(t.Context(), opts("importer-3"))
 	f.srv.SetInterceptor(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -400,8 +416,8 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM securemig_migrations`).Scan(&tracked); err != nil {
 		t.Fatal(err)
 	}
-	if tracked != 1 {
-		t.Errorf("tracking table has %d rows after the second import, want 1", tracked)
+	if tracked != len(files)+1 {
+		t.Errorf("tracking table has %d rows after the second import, want %d (the schema and the migration)", tracked, len(files)+1)
 	}
 }
 
@@ -444,5 +460,30 @@ func TestClaimExpiresAndReleases(t *testing.T) {
 	// Conditional creation: the same number cannot be written twice.
 	if err := f.src.create(t.Context(), h3.key, []byte("{}"), "application/json"); !errors.Is(err, s3store.ErrExists) {
 		t.Errorf("overwriting a claim: %v, want ErrExists", err)
+	}
+}
+
+// applySchema applies the schema files names (in order) to the database at
+// dsn with the migration engine, which records them in its tracking table.
+func applySchema(t *testing.T, dsn string, names []string) {
+	t.Helper()
+	if len(names) == 0 {
+		return
+	}
+	var entries []migrations.Entry
+	for _, n := range names {
+		e, err := migrations.ParseName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	p, err := migrations.New(dsn, entries, migrations.Options{
+		Locations: []migrations.Location{migrations.NewFileLocation(filepath.Join("..", "migrations", "schema"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(t.Context()); err != nil {
+		t.Fatalf("applying the schema: %v", err)
 	}
 }
