@@ -12,7 +12,11 @@
 //     migrations): when and by whom it applied or reverted the contract;
 //   - the events log (table pricing_events, owned by this package): steps
 //     the other records do not hold, such as `pricing undo`, which removes
-//     lock entries and files, and the steps of unattended runners.
+//     lock entries and files;
+//   - further keepers of records (Records), such as the records the
+//     scheduled task (package task) keeps beside the workbooks in its
+//     bucket: its checks, approvals, generated migrations, uploads and
+//     imports.
 //
 // Steps that go through the ordinary code paths (importer.Import,
 // securegen.Generate and GenerateRevert, release.Upload, migrations.Up)
@@ -58,6 +62,9 @@ const (
 	SourceLockFile  = "lock file"
 	SourceTracking  = "tracking table"
 	SourceEvents    = "events log"
+	// SourceTaskRecords is the records of the scheduled task in its
+	// bucket (see package task).
+	SourceTaskRecords = "task records"
 )
 
 var stepRank = map[string]int{StepImport: 1, StepRollback: 2, StepGenerate: 3, StepUpload: 4, StepApply: 5,
@@ -76,6 +83,7 @@ type Event struct {
 	// ContractCode is the contract.
 	ContractCode string `json:"contract_code"`
 	// Source is the record the event comes from (a Source constant).
+	// Events read through Records carry that keeper's own label.
 	Source string `json:"source"`
 	// Status is the step's outcome where it has one (imported, failed,
 	// applied, ...).
@@ -315,6 +323,17 @@ func FromTracking(recs []migrations.Record, code, env string, contract map[strin
 	return out
 }
 
+// Records is a further keeper of a contract's steps, outside the local
+// database and the lock file: for example the records an unattended
+// runner keeps in a bucket (task.Source implements it).
+type Records interface {
+	// History returns the steps it recorded for the contract, each with
+	// its Source set. Generated migrations (StepGenerate,
+	// StepGenerateRevert) name their file, so that a deployed database's
+	// tracking rows of them are found.
+	History(ctx context.Context, code string) ([]Event, error)
+}
+
 // Sources are the records a timeline is read from; nil ones are skipped.
 type Sources struct {
 	// Local is the database holding the import log and the events log.
@@ -325,6 +344,10 @@ type Sources struct {
 	// and when it applied or reverted the contract; Environment names it.
 	Deployed    *pgx.Conn
 	Environment string
+	// More are further keepers of records, such as the scheduled task's
+	// bucket. A generated migration or upload that the lock file records
+	// too is shown once, from the lock file.
+	More []Records
 }
 
 // Timeline returns every event of the contract found in the sources, in
@@ -347,7 +370,13 @@ func Timeline(ctx context.Context, code string, s Sources) ([]Event, error) {
 	if lf == nil {
 		lf = lockfile.New()
 	}
-	events = append(events, FromLock(lf, code)...)
+	fromLock := FromLock(lf, code)
+	events = append(events, fromLock...)
+	more, err := fromRecords(ctx, code, s.More, fromLock)
+	if err != nil {
+		return nil, err
+	}
+	events = append(events, more...)
 	if s.Deployed != nil {
 		recs, err := migrations.ReadRecords(ctx, s.Deployed)
 		if err != nil {
@@ -357,8 +386,40 @@ func Timeline(ctx context.Context, code string, s Sources) ([]Event, error) {
 		for i, r := range recs {
 			names[i] = r.Name
 		}
-		events = append(events, FromTracking(recs, code, s.Environment, Migrations(lf, code, names))...)
+		contract := Migrations(lf, code, names)
+		for _, e := range more {
+			if e.Migration != "" && (e.Step == StepGenerate || e.Step == StepGenerateRevert) {
+				contract[e.Migration] = true
+			}
+		}
+		events = append(events, FromTracking(recs, code, s.Environment, contract)...)
 	}
 	Sort(events)
 	return events, nil
+}
+
+// fromRecords reads the events of the further keepers, without the
+// generated migrations and uploads the lock file already shows.
+func fromRecords(ctx context.Context, code string, more []Records, fromLock []Event) ([]Event, error) {
+	type artifact struct{ step, migration, sha256, env string }
+	shown := map[artifact]bool{}
+	for _, e := range fromLock {
+		shown[artifact{e.Step, e.Migration, e.SHA256, e.Environment}] = true
+	}
+	var out []Event
+	for _, r := range more {
+		if r == nil {
+			continue
+		}
+		events, err := r.History(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			if !shown[artifact{e.Step, e.Migration, e.SHA256, e.Environment}] || e.Migration == "" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
 }

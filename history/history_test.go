@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,86 @@ func TestRecordAndTimeline(t *testing.T) {
 	}
 	if e := events[1]; e.Source != SourceEvents || e.Actor != "task@runner" || e.Status != "pass" || e.Details["report_sha256"] != "cc" {
 		t.Errorf("recorded event %+v", e)
+	}
+}
+
+// records is a further keeper of records holding fixed events.
+type records []Event
+
+func (r records) History(_ context.Context, code string) ([]Event, error) {
+	var out []Event
+	for _, e := range r {
+		if e.ContractCode == code {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// TestTimelineMergesFurtherRecords: the events of further keepers join the
+// timeline, a migration or upload the lock file records too shows once
+// (from the lock file), and the tracking rows of a migration that only a
+// further keeper names are found.
+func TestTimelineMergesFurtherRecords(t *testing.T) {
+	const name = "20261201100000_task_shipped.up.sql" // a name that does not say the contract
+	lf := lockfile.New()
+	lf.Migrations[name] = &lockfile.Entry{ContractCode: "C", SHA256: "aa", CreatedAt: at(2), CreatedBy: "runner",
+		Uploads: map[string]*lockfile.Upload{"stg": {Bucket: "b", Key: "k", SHA256: "aa", UploadedAt: at(3), UploadedBy: "runner"}}}
+	more := records{
+		{At: at(1), Step: "task-check", ContractCode: "C", Source: SourceTaskRecords, Actor: "runner"},
+		{At: at(1), Step: "task-check", ContractCode: "OTHER", Source: SourceTaskRecords},
+		{At: at(2), Step: StepGenerate, ContractCode: "C", Source: SourceTaskRecords, Migration: name, SHA256: "aa"},
+		{At: at(3), Step: StepUpload, ContractCode: "C", Source: SourceTaskRecords, Migration: name, SHA256: "aa", Environment: "stg"},
+		{At: at(4), Step: StepUpload, ContractCode: "C", Source: SourceTaskRecords, Migration: name, SHA256: "aa", Environment: "prd"},
+	}
+	events, err := Timeline(t.Context(), "C", Sources{Lock: lf, More: []Records{more}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Step+"/"+e.Source+"/"+e.Environment)
+	}
+	want := "task-check/task records/,generate/lock file/,upload/lock file/stg,upload/task records/prd"
+	if strings.Join(got, ",") != want {
+		t.Errorf("timeline %s\nwant     %s", strings.Join(got, ","), want)
+	}
+
+	// Only the further keeper knows that a migration is the contract's.
+	deployed := pgtest.NewDatabase(t)
+	conn, err := pgx.Connect(t.Context(), deployed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	recordApplied(t, deployed, name)
+	events, err = Timeline(t.Context(), "C", Sources{Deployed: conn, Environment: "stg", More: []Records{more}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := steps(events); got != "task-check,generate,upload,upload,apply" {
+		t.Errorf("with the tracking table: %s", got)
+	}
+}
+
+// recordApplied applies a trivial migration called name to the database at
+// dsn with the migration engine, which records it in its tracking table.
+func recordApplied(t *testing.T, dsn, name string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("SELECT 1;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := migrations.ParseName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := migrations.New(dsn, []migrations.Entry{entry}, migrations.Options{
+		Locations: []migrations.Location{migrations.NewFileLocation(dir)}, AppliedBy: "runner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }

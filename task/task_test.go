@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/securemig/securemig/history"
 	"github.com/securemig/securemig/internal/pgtest"
 	"github.com/securemig/securemig/migrations"
 	"github.com/securemig/securemig/migrations/schema"
@@ -292,7 +293,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("a second approval: %v", err)
 	}
 
-	testImport(t, f, "CLEAN1", ids["CLEAN1"], sha256Hex(cleanWB))
+	target := testImport(t, f, "CLEAN1", ids["CLEAN1"], sha256Hex(cleanWB))
+	testHistory(t, f, target, clean)
 }
 
 // testImport imports the approved submission into environment stg and
@@ -300,14 +302,14 @@ func TestEndToEnd(t *testing.T) {
 // do nothing. The environment's database gets the schema through the
 // migration engine, as a deployed database does, in two steps: before the
 // first and while it is behind, the import is refused.
-func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
+func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) (target string) {
 	// The environment's bucket is on the same real S3 server as the inbox.
 	// versitygw accepts the SSE header but stores objects unencrypted, so
 	// the environment is declared an unencrypted local test store.
 	f.srv.CreateBucket(t, "stg-migrations", true)
 	env := &release.Environment{Name: "stg", Bucket: "stg-migrations", Prefix: "secure-migrations/", Region: s3test.Region,
 		Endpoint: f.srv.URL, PathStyle: true, SSE: release.SSENone, AllowUnencrypted: true}
-	target := pgtest.NewDatabase(t)
+	target = pgtest.NewDatabase(t)
 	opts := func(runner string) ImportOptions {
 		return ImportOptions{Config: f.config(runner), Env: env, Target: target,
 			Scratch: func(context.Context) (string, error) { return f.scratch, nil },
@@ -418,6 +420,57 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) {
 	}
 	if tracked != len(files)+1 {
 		t.Errorf("tracking table has %d rows after the second import, want %d (the schema and the migration)", tracked, len(files)+1)
+	}
+	return target
+}
+
+// testHistory reads the contract's timeline as `pricing history --source
+// ... --database-url TARGET` does: the task's records and the
+// environment's tracking table, with no local database or lock file. Each
+// step shows in order with who ran it, the refused imports included.
+func testHistory(t *testing.T, f *fixture, target string, check CheckRecord) {
+	conn, err := pgx.Connect(t.Context(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	events, err := history.Timeline(t.Context(), check.ContractCode,
+		history.Sources{Deployed: conn, Environment: "stg", More: []history.Records{f.src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mig := getJSON[MigrationRecord](t, f, f.src.Migration(check.ContractCode, check.Submission))
+	type step struct{ step, actor, status, source string }
+	want := []step{
+		{StepCheck, check.Runner, check.Verdict, history.SourceTaskRecords},
+		{StepApprove, "reviewer@laptop", "approved", history.SourceTaskRecords},
+		{history.StepGenerate, "importer-0", "", history.SourceTaskRecords},
+		{StepImport, "importer-0", "failed", history.SourceTaskRecords},
+		{StepImport, "importer-1", "failed", history.SourceTaskRecords},
+		{history.StepUpload, "importer-2", "", history.SourceTaskRecords},
+		{history.StepApply, "importer-2", "applied", history.SourceTracking},
+		{StepImport, "importer-2", "applied", history.SourceTaskRecords},
+	}
+	var got []step
+	for _, e := range events {
+		got = append(got, step{e.Step, e.Actor, e.Status, e.Source})
+		if e.ContractCode != check.ContractCode {
+			t.Errorf("event %+v is not of %s", e, check.ContractCode)
+		}
+		if e.Step == history.StepGenerate || e.Step == history.StepUpload || e.Step == history.StepApply {
+			if e.Migration != mig.FileName || e.SHA256 != mig.Entry.SHA256 {
+				t.Errorf("%s event names %s sha256 %s, want %s %s", e.Step, e.Migration, e.SHA256, mig.FileName, mig.Entry.SHA256)
+			}
+		}
+		if e.Step == StepImport && e.Status == "failed" && !strings.Contains(fmt.Sprint(e.Details["error"]), "schema") {
+			t.Errorf("a failed import's event does not say why: %+v", e)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("timeline:\n got %v\nwant %v", got, want)
+	}
+	if got := events[0].SHA256; got != check.input("workbook").SHA256 {
+		t.Errorf("check event names workbook SHA-256 %s, want %s", got, check.input("workbook").SHA256)
 	}
 }
 
