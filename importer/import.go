@@ -164,7 +164,7 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	if err != nil {
 		return nil, err
 	}
-	var sources sourceRows
+	var sources sourceTables
 	if err := copyStaging(ctx, tx, &res.Records, sum.Counts, &sources); err != nil {
 		return nil, err
 	}
@@ -254,10 +254,10 @@ func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 
 // copyStaging clears the staging tables and loads every stage row with COPY,
 // collecting the source rows of the price sheets' row keys in src.
-func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceRows) error {
+func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceTables) error {
 	for i := range parser.StageTables {
 		t := &parser.StageTables[i]
-		collect, err := src.tableCollector(t)
+		collect, err := src.tableCollector(t, rec)
 		if err != nil {
 			return err
 		}

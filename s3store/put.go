@@ -26,6 +26,8 @@ type PutInput struct {
 	SHA256 [sha256.Size]byte
 	// Metadata is stored as user metadata (x-amz-meta-*).
 	Metadata map[string]string
+	// ContentType is the object's media type ("application/sql" when empty).
+	ContentType string
 	// SSE is SSES3 or SSEKMS (required unless Unencrypted); KMSKeyID names
 	// the key for SSEKMS.
 	SSE, KMSKeyID string
@@ -83,13 +85,20 @@ func (c *Client) Multipart(size int64) bool {
 	return size > 0 && (size >= c.threshold || size > MaxPartSize)
 }
 
+func (in *PutInput) contentType() string {
+	if in.ContentType == "" {
+		return "application/sql"
+	}
+	return in.ContentType
+}
+
 func (c *Client) putSingle(ctx context.Context, in PutInput) (*PutResult, error) {
 	input := &s3.PutObjectInput{
 		Bucket:               aws.String(in.Bucket),
 		Key:                  aws.String(in.Key),
 		Body:                 io.NewSectionReader(in.Body, 0, in.Size),
 		ContentLength:        aws.Int64(in.Size),
-		ContentType:          aws.String("application/sql"),
+		ContentType:          aws.String(in.contentType()),
 		ChecksumSHA256:       aws.String(base64.StdEncoding.EncodeToString(in.SHA256[:])),
 		Metadata:             in.Metadata,
 		ServerSideEncryption: types.ServerSideEncryption(in.SSE),
@@ -124,7 +133,7 @@ func (c *Client) putMultipart(ctx context.Context, in PutInput) (res *PutResult,
 	create := &s3.CreateMultipartUploadInput{
 		Bucket:               aws.String(in.Bucket),
 		Key:                  aws.String(in.Key),
-		ContentType:          aws.String("application/sql"),
+		ContentType:          aws.String(in.contentType()),
 		ChecksumAlgorithm:    types.ChecksumAlgorithmSha256,
 		Metadata:             in.Metadata,
 		ServerSideEncryption: types.ServerSideEncryption(in.SSE),

@@ -59,6 +59,9 @@ func (b *bench) runAll(ctx context.Context) int {
 	if b.cfg.uploadMiB > 0 && b.cfg.wants("upload") && ctx.Err() == nil {
 		b.add(b.upload(ctx))
 	}
+	if b.cfg.wants("task") && ctx.Err() == nil {
+		b.add(b.taskCheck(ctx))
+	}
 	code := 0
 	for _, r := range b.results {
 		if r.note != "" { // not measured, or measured with an anomaly

@@ -52,6 +52,7 @@ func newApp() *cli.App {
 			verifyCommand(),
 			uploadCommand(),
 			downloadCommand(),
+			taskCommand(),
 			versionCommand(),
 		},
 	}
