@@ -4,20 +4,22 @@ import (
 	"context"
 	"os"
 	"os/user"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/securemig/securemig/s3store"
 )
 
+// Identifier asks the cloud whose credentials are in use; *s3store.Client
+// implements it (STS GetCallerIdentity, on the store's endpoint when that
+// is custom).
+type Identifier interface {
+	Identity(ctx context.Context) (s3store.Identity, error)
+}
+
 // WhoAmI returns who is running this process: the operating-system user
-// and host and, when the AWS credential chain for cfg resolves and STS
-// GetCallerIdentity answers within a few seconds, the AWS principal (ARN)
-// and account. Secrets are never part of it.
-func WhoAmI(ctx context.Context, cfg s3store.Config) Identity {
+// and host and, when ids (which may be nil) can tell, the AWS principal
+// (ARN) and account.
+// Secrets are never part of it.
+func WhoAmI(ctx context.Context, ids Identifier) Identity {
 	id := Identity{OSUser: "unknown", Host: "unknown"}
 	if u, err := user.Current(); err == nil {
 		id.OSUser = u.Username
@@ -25,24 +27,15 @@ func WhoAmI(ctx context.Context, cfg s3store.Config) Identity {
 	if h, err := os.Hostname(); err == nil {
 		id.Host = h
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
+	if ids == nil {
+		id.Note = "no AWS identity service; recorded the OS user and host only"
+		return id
 	}
-	if cfg.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	who, err := ids.Identity(ctx)
+	if err != nil {
+		id.Note = "the AWS identity could not be resolved (" + err.Error() + "); recorded the OS user and host only"
+		return id
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err == nil {
-		var out *sts.GetCallerIdentityOutput
-		out, err = sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err == nil {
-			id.Principal, id.Account = aws.ToString(out.Arn), aws.ToString(out.Account)
-			return id
-		}
-	}
-	id.Note = "the AWS identity could not be resolved (STS GetCallerIdentity failed); recorded the OS user and host only"
+	id.Principal, id.Account = who.ARN, who.Account
 	return id
 }

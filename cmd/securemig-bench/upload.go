@@ -18,11 +18,14 @@ import (
 	"github.com/securemig/securemig/s3store/s3test"
 )
 
-// The benchmark's bucket and environment on the local versitygw gateway
-// (whose test credentials work nowhere else).
+// The benchmarks' bucket, environment and S3 test credentials (they work
+// only against the local test servers).
 const (
 	s3Bucket = "securemig-bench"
 	s3Env    = "bench"
+	s3Access = s3test.AccessKey
+	s3Secret = s3test.SecretKey
+	s3Region = s3test.Region
 )
 
 // uploadName is the file name of the uploaded benchmark file: a valid
@@ -69,7 +72,7 @@ func (b *bench) upload(ctx context.Context) result {
 		envFile := filepath.Join(proj, "migrations", "environments.toml")
 		// versitygw stores objects unencrypted: a local test store.
 		cfg := fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"none\"\nallow_unencrypted = true\n",
-			s3Env, s3Bucket, s3test.Region, gw.URL)
+			s3Env, s3Bucket, s3Region, gw.URL)
 		if err := os.WriteFile(envFile, []byte(cfg), 0o600); err != nil {
 			return sample{}, fmt.Errorf("writing the environments file: %w", err)
 		}
@@ -94,8 +97,8 @@ func (b *bench) upload(ctx context.Context) result {
 		}
 		defer store.Delete(context.WithoutCancel(ctx), s3Bucket, key, "")
 		s, err := child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
-			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3test.AccessKey,
-				"AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey, "AWS_REGION=" + s3test.Region, "AWS_PROFILE=",
+			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3Access,
+				"AWS_SECRET_ACCESS_KEY=" + s3Secret, "AWS_REGION=" + s3Region, "AWS_PROFILE=",
 				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"},
 			argv: wrapArgv(wrap, []string{b.bin, "upload", "--env", s3Env, "--yes", file})}.run(ctx)
 		if err != nil {

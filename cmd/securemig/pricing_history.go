@@ -17,13 +17,14 @@ import (
 
 	"github.com/securemig/securemig/history"
 	"github.com/securemig/securemig/lockfile"
+	"github.com/securemig/securemig/task"
 )
 
 func pricingHistoryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "history",
 		Usage:     "show one contract's timeline: imports, rollbacks, generated migrations, uploads, applies and reverts",
-		UsageText: "securemig pricing history --contract-code CODE [--json] [--database-url URL | --env ENV]",
+		UsageText: "securemig pricing history --contract-code CODE [--json] [--database-url URL | --env ENV] [--source s3://BUCKET/PREFIX/]",
 		Description: "Reads the records securemig keeps and prints every step for the contract in time order, with\n" +
 			"who ran it (user@host, or SECUREMIG_ACTOR) and when:\n" +
 			"  - the import log of the local database (DATABASE_URL, else the local cluster): each import with\n" +
@@ -32,7 +33,11 @@ func pricingHistoryCommand() *cli.Command {
 			"  - the lock file: each generated secure migration (version, SHA-256, placeholder SHA-256), each\n" +
 			"    revert migration, and each upload (environment, bucket, key, when, by whom);\n" +
 			"  - with --database-url or --env, that deployed database's tracking table: when it applied the\n" +
-			"    contract's migrations and when it reverted them.\n" +
+			"    contract's migrations and when it reverted them;\n" +
+			"  - with --source, the records the scheduled task ('securemig task') keeps beside the workbooks:\n" +
+			"    each check (verdict), approval (who, override), the migration it generated and its uploads\n" +
+			"    (shown like hand-run ones), each import into an environment and each failed attempt. The\n" +
+			"    local database is then optional: when it is unavailable, a note says so and the rest is shown.\n" +
 			"Nothing is changed. No price or row value is printed.\n\n" +
 			"Exit codes: 0 shown (also when the contract has no history: the output says so); 1 a database or\n" +
 			"file could not be read.",
@@ -42,6 +47,8 @@ func pricingHistoryCommand() *cli.Command {
 			&cli.StringFlag{Name: "database-url", Usage: "a deployed database `URL` whose tracking table to read (the import log is read from DATABASE_URL or the local cluster)"},
 			&cli.StringFlag{Name: "env", Usage: "a deployed environment `NAME`: its database URL is read from SECUREMIG_DATABASE_URL_<NAME> (upper case, '-' as '_')"},
 			&cli.StringFlag{Name: "lock-file", Aliases: []string{"lock"}, Value: lockfile.DefaultPath, Usage: "lock `FILE` to read"},
+			&cli.StringFlag{Name: "source", EnvVars: []string{"SECUREMIG_TASK_SOURCE"},
+				Usage: "the scheduled task's inbox `s3://BUCKET/PREFIX/` whose records to read too (as for 'task check --source')"},
 		},
 		Action: runPricingHistory,
 	}
@@ -58,12 +65,24 @@ func runPricingHistory(c *cli.Context) error {
 	if err != nil {
 		return withExitCode(1, err)
 	}
+	src := history.Sources{Lock: lf, Environment: envName}
+	if raw := c.String("source"); raw != "" {
+		taskSrc, err := openTaskSource(c, raw)
+		if err != nil {
+			return withExitCode(1, err)
+		}
+		src.More = append(src.More, taskSrc)
+	}
 	local, err := connect(c)
-	if err != nil {
+	switch {
+	case err == nil:
+		defer local.Close(c.Context)
+		src.Local = local
+	case src.More != nil:
+		fmt.Fprintf(c.App.ErrWriter, "note: the local import log and events log were not read: %v\n", err)
+	default:
 		return withExitCode(1, err)
 	}
-	defer local.Close(c.Context)
-	src := history.Sources{Local: local, Lock: lf, Environment: envName}
 	if deployedURL != "" {
 		deployed, err := pgx.Connect(c.Context, deployedURL)
 		if err != nil {
@@ -157,6 +176,8 @@ func describeEvent(e history.Event) string {
 		if r, ok := d["reverted"]; ok {
 			add("reverted %v", r)
 		}
+	case task.StepCheck, task.StepApprove, task.StepGenerate, task.StepImport:
+		describeTaskEvent(e, add)
 	default:
 		if e.Migration != "" {
 			add("%s", e.Migration)
@@ -165,8 +186,8 @@ func describeEvent(e history.Event) string {
 			add("sha256 %s", short(e.SHA256))
 		}
 		for _, k := range slices.Sorted(maps.Keys(d)) {
-			if s, ok := d[k].(string); ok && k != "workbook_sha256" {
-				if strings.HasSuffix(k, "sha256") {
+			if s, ok := d[k].(string); ok && k != "workbook_sha256" && k != "record" {
+				if strings.HasSuffix(k, "sha256") || k == "submission" {
 					s = short(s)
 				}
 				add("%s %s", strings.ReplaceAll(k, "_", " "), s)
@@ -174,6 +195,29 @@ func describeEvent(e history.Event) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// describeTaskEvent is the WHAT column of the scheduled task's own steps.
+func describeTaskEvent(e history.Event, add func(format string, args ...any)) {
+	d := e.Details
+	if err, ok := d["error"]; ok {
+		if e.Environment != "" {
+			add("into %s:", e.Environment)
+		}
+		add("%v", err)
+		return
+	}
+	switch e.Step {
+	case task.StepCheck:
+		add("workbook %v sha256 %s, report %v", d["workbook"], short(e.SHA256), d["report"])
+	case task.StepApprove:
+		add("submission %s (verdict %v)", short(fmt.Sprint(d["submission"])), d["verdict"])
+		if o, ok := d["override"]; ok {
+			add("override: %v", o)
+		}
+	case task.StepImport:
+		add("%s into %s, database %v", e.Migration, e.Environment, d["database"])
+	}
 }
 
 // short abbreviates a digest for tables.

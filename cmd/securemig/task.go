@@ -70,31 +70,22 @@ func taskScratchFlag(fallback string) cli.Flag {
 }
 
 // taskConfig builds the shared configuration from the flags.
-func taskConfig(c *cli.Context) (task.Config, s3store.Config, error) {
+func taskConfig(c *cli.Context) (task.Config, error) {
 	raw := c.String("source")
 	if raw == "" {
-		return task.Config{}, s3store.Config{}, errors.New("--source s3://BUCKET/PREFIX/ (or SECUREMIG_TASK_SOURCE) is required")
+		return task.Config{}, errors.New("--source s3://BUCKET/PREFIX/ (or SECUREMIG_TASK_SOURCE) is required")
 	}
-	u, err := url.Parse(raw)
+	src, err := openTaskSource(c, raw)
 	if err != nil {
-		return task.Config{}, s3store.Config{}, fmt.Errorf("--source %q is not a URL", raw)
+		return task.Config{}, err
 	}
-	spec, err := s3store.ParseLocationURL(u)
-	if err != nil {
-		return task.Config{}, s3store.Config{}, fmt.Errorf("--source: %w", err)
-	}
-	client, err := s3store.New(c.Context, spec.Config)
-	if err != nil {
-		return task.Config{}, s3store.Config{}, err
-	}
-	src := task.NewSource(client, spec.Bucket, spec.Prefix)
 	src.SSE, src.KMSKeyID = c.String("sse"), c.String("kms-key-id")
 	if src.SSE != s3store.SSES3 && src.SSE != s3store.SSEKMS {
-		return task.Config{}, s3store.Config{}, fmt.Errorf("--sse %q: want %s or %s", src.SSE, s3store.SSES3, s3store.SSEKMS)
+		return task.Config{}, fmt.Errorf("--sse %q: want %s or %s", src.SSE, s3store.SSES3, s3store.SSEKMS)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
-		return task.Config{}, s3store.Config{}, fmt.Errorf("--log-level: %w", err)
+		return task.Config{}, fmt.Errorf("--log-level: %w", err)
 	}
 	cfg := task.Config{
 		Source:      src,
@@ -102,7 +93,28 @@ func taskConfig(c *cli.Context) (task.Config, s3store.Config, error) {
 		ToolVersion: buildinfo.String(),
 	}
 	cfg.ClaimTTL = c.Duration("claim-ttl") // 0 (the default) for commands without the flag
-	return cfg, spec.Config, nil
+	return cfg, nil
+}
+
+// openTaskSource opens the task's inbox s3://BUCKET/PREFIX/ given as
+// --source; its Store is an *s3store.Client.
+func openTaskSource(c *cli.Context, raw string) (*task.Source, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("--source %q is not a URL", raw)
+	}
+	spec, err := s3store.ParseLocationURL(u)
+	if err != nil {
+		return nil, fmt.Errorf("--source: %w", err)
+	}
+	if spec.EncryptionSet {
+		return nil, errors.New("--source: the task's encryption is set with --sse and --kms-key-id, not in the URL (sse, allow_unencrypted)")
+	}
+	client, err := s3store.New(c.Context, spec.Config)
+	if err != nil {
+		return nil, err
+	}
+	return task.NewSource(client, spec.Bucket, spec.Prefix), nil
 }
 
 // scratchServer returns the scratch server's URL: the flag, then
@@ -161,7 +173,7 @@ func taskCheckCommand() *cli.Command {
 }
 
 func runTaskCheck(c *cli.Context) error {
-	cfg, _, err := taskConfig(c)
+	cfg, err := taskConfig(c)
 	if err != nil {
 		return withExitCode(taskExitIncomplete, err)
 	}
@@ -210,7 +222,7 @@ func taskApproveCommand() *cli.Command {
 }
 
 func runTaskApprove(c *cli.Context) error {
-	cfg, s3cfg, err := taskConfig(c)
+	cfg, err := taskConfig(c)
 	if err != nil {
 		return withExitCode(1, err)
 	}
@@ -224,7 +236,8 @@ func runTaskApprove(c *cli.Context) error {
 			return confirmApproval(c.App.ErrWriter, os.Stdin, cfg.Source, rec)
 		}
 	}
-	o.Identity = task.WhoAmI(c.Context, s3cfg)
+	ids, _ := cfg.Source.Store.(task.Identifier) // an *s3store.Client
+	o.Identity = task.WhoAmI(c.Context, ids)
 	a, err := task.Approve(c.Context, o)
 	if err != nil {
 		return withExitCode(1, err)
@@ -287,7 +300,7 @@ func taskImportCommand() *cli.Command {
 }
 
 func runTaskImport(c *cli.Context) error {
-	cfg, _, err := taskConfig(c)
+	cfg, err := taskConfig(c)
 	if err != nil {
 		return withExitCode(taskExitIncomplete, err)
 	}
