@@ -213,6 +213,7 @@ func (o *CheckOptions) checkOne(ctx context.Context, s *Submission, seen map[str
 	}
 	log = log.With("claim", h.N)
 	log.Info("claimed")
+	defer o.keepAlive(ctx, h, log)()
 	if found, _, err := o.Source.getJSON(ctx, checkKey, &done); err != nil || found {
 		// The last claimant committed just before its claim ran out.
 		o.release(ctx, h, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,11 @@ import (
 // runner may take claim n+1 only when claim n was released or has expired.
 // Each claim is created with a conditional write, so of two runners racing
 // for the same number exactly one wins; nothing is ever overwritten or
-// deleted, which keeps the history of attempts.
+// deleted, which keeps the history of attempts. While a runner works it
+// renews its claim every third of the TTL with a new object,
+// claims/<STEP>/<NNNNNN>.renewal-<KKKKKK>.json holding the claim with a
+// later ExpiresAt, so that a step may take longer than the TTL and the TTL
+// only bounds how long a crashed runner blocks the step.
 type Claim struct {
 	Step      string    `json:"step"`
 	N         int       `json:"n"`
@@ -54,7 +59,7 @@ func (r *Config) takeClaim(ctx context.Context, code, id, step string) (*held, e
 	if err != nil {
 		return nil, err
 	}
-	last, released := 0, map[int]bool{}
+	last, released, renewals := 0, map[int]bool{}, map[int]int{}
 	for _, o := range objs {
 		name := strings.TrimPrefix(o.Key, dir)
 		num, rest, _ := strings.Cut(name, ".")
@@ -62,16 +67,24 @@ func (r *Config) takeClaim(ctx context.Context, code, id, step string) (*held, e
 		if err != nil || n < 1 {
 			continue
 		}
-		switch rest {
-		case "json":
+		switch {
+		case rest == "json":
 			last = max(last, n)
-		case "released.json":
+		case rest == "released.json":
 			released[n] = true
+		case strings.HasPrefix(rest, "renewal-") && strings.HasSuffix(rest, ".json"):
+			if k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(rest, "renewal-"), ".json")); err == nil {
+				renewals[n] = max(renewals[n], k)
+			}
 		}
 	}
 	if last > 0 && !released[last] {
+		key := claimKey(dir, last)
+		if k := renewals[last]; k > 0 {
+			key = renewalKey(key, k)
+		}
 		var c Claim
-		found, _, err := r.Source.getJSON(ctx, claimKey(dir, last), &c)
+		found, _, err := r.Source.getJSON(ctx, key, &c)
 		if err != nil {
 			return nil, err
 		}
@@ -108,3 +121,52 @@ func (r *Config) release(ctx context.Context, h *held, cause error) {
 }
 
 func claimKey(dir string, n int) string { return dir + claimNumber(n) + ".json" }
+
+// renewalKey is the key of renewal k of the claim stored under claim.
+func renewalKey(claim string, k int) string {
+	return strings.TrimSuffix(claim, ".json") + ".renewal-" + claimNumber(k) + ".json"
+}
+
+// renew extends a held claim by a TTL from now with renewal k.
+func (r *Config) renew(ctx context.Context, h *held, k int) error {
+	c := h.Claim
+	c.ExpiresAt = r.now().UTC().Add(r.ClaimTTL)
+	_, err := r.Source.createJSON(ctx, renewalKey(h.key, k), c)
+	return err
+}
+
+// keepAlive renews the claim every third of the TTL until the returned
+// function is called, which it must be before the step returns. A renewal
+// that fails is logged; the claim then lapses at its last expiry, and a
+// runner taking over cannot record the step a second time.
+func (r *Config) keepAlive(ctx context.Context, h *held, log *slog.Logger) (stop func()) {
+	every := r.renewEvery
+	if every <= 0 {
+		every = r.ClaimTTL / 3
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for k := 1; ; k++ {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := r.renew(ctx, h, k); err != nil {
+				log.Warn("renew_failed", "claim", r.Source.url(h.key), "error", err.Error())
+			} else {
+				log.Debug("renewed", "claim", h.N, "renewal", k)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}

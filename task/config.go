@@ -11,8 +11,10 @@ import (
 )
 
 // DefaultClaimTTL is how long a claim lasts before another runner may take
-// over the step (the claimant crashed). It must exceed the longest step.
-const DefaultClaimTTL = 30 * time.Minute
+// over the step (the claimant crashed). A working runner renews its claim
+// every third of it, so a step may run longer; the TTL bounds how long a
+// crashed runner holds the step up.
+const DefaultClaimTTL = 10 * time.Minute
 
 // Config is what every task command shares.
 type Config struct {
@@ -28,13 +30,17 @@ type Config struct {
 	Runner string
 	// ToolVersion is recorded in every record.
 	ToolVersion string
-	// ClaimTTL is the life of a claim (DefaultClaimTTL when 0).
+	// ClaimTTL is the life of a claim (DefaultClaimTTL when 0); a runner
+	// renews its claim every third of it while it works.
 	ClaimTTL time.Duration
 	// TempDir holds the private working directory of each step (the
 	// system's temporary directory when empty); it is removed afterwards.
 	TempDir string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// renewEvery is the renewal interval (ClaimTTL/3 when 0); for tests.
+	renewEvery time.Duration
 }
 
 func (c *Config) defaults() error {

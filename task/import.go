@@ -167,6 +167,7 @@ func (o *ImportOptions) importOne(ctx context.Context, p pendingImport) Result {
 	}
 	log = log.With("claim", h.N)
 	log.Info("claimed", "step", step)
+	defer o.keepAlive(ctx, h, log)()
 	if found, err := o.Source.exists(ctx, recKey); err != nil || found {
 		o.release(ctx, h, err)
 		return o.alreadyImported(ctx, p, res, err, log)
@@ -360,6 +361,7 @@ func (o *ImportOptions) migration(ctx context.Context, p pendingImport, work str
 	if err != nil {
 		return nil, err
 	}
+	defer o.keepAlive(ctx, h, log.With("step", "migration", "claim", h.N))()
 	if found, _, err := o.Source.getJSON(ctx, key, &rec); err != nil || found {
 		o.release(ctx, h, err)
 		return &rec, err

@@ -540,3 +540,50 @@ func applySchema(t *testing.T, dsn string, names []string) {
 		t.Fatalf("applying the schema: %v", err)
 	}
 }
+
+// TestClaimIsRenewedWhileWorking: a runner working longer than the TTL
+// keeps its claim by renewing it; once it stops, the claim lapses a TTL
+// after the last renewal.
+func TestClaimIsRenewedWhileWorking(t *testing.T) {
+	f := newFixture(t)
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano())
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	cfg := func(runner string) *Config {
+		c := f.config(runner)
+		c.ClaimTTL, c.renewEvery = time.Minute, 20*time.Millisecond
+		c.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+		if err := c.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	a, b := cfg("a"), cfg("b")
+	id := strings.Repeat("cd", 32)
+	dir := f.src.Claims("C", id, "check")
+	h, err := a.takeClaim(t.Context(), "C", id, "check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := a.keepAlive(t.Context(), h, a.Log)
+	advance(50 * time.Second)
+	// Two more renewals than now: at least one read the advanced clock.
+	seen := len(keys(t, f, dir))
+	for len(keys(t, f, dir)) < seen+2 {
+		select {
+		case <-t.Context().Done():
+			t.Fatal("no renewals")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stop()
+	advance(30 * time.Second) // past the claim's own expiry, within the renewal's
+	var busy *errBusy
+	if _, err := b.takeClaim(t.Context(), "C", id, "check"); !errors.As(err, &busy) || busy.holder.Runner != "a" {
+		t.Fatalf("a renewed claim was taken over: %v", err)
+	}
+	advance(time.Minute)
+	if h2, err := b.takeClaim(t.Context(), "C", id, "check"); err != nil || h2.N != 2 {
+		t.Fatalf("taking over a claim no longer renewed: %v %+v", err, h2)
+	}
+}

@@ -59,7 +59,8 @@ func taskSourceFlags() []cli.Flag {
 // taskClaimFlag is the claim lifetime of the commands that claim work.
 func taskClaimFlag() cli.Flag {
 	return &cli.DurationFlag{Name: "claim-ttl", Value: task.DefaultClaimTTL, EnvVars: []string{"SECUREMIG_TASK_CLAIM_TTL"},
-		Usage: "how long a runner's claim on a workbook lasts before another runner may take over (longer than the longest step)"}
+		Usage: "how long a runner's claim on a step lasts unless renewed; a working runner renews it every third of this, " +
+			"so it bounds how long a crashed runner holds the step up before another runner takes over"}
 }
 
 // taskScratchFlag names the server of the scratch databases.
@@ -148,15 +149,16 @@ func taskCheckCommand() *cli.Command {
 		Name:  "check",
 		Usage: "check every new workbook in the inbox once and write the results beside it; then exit",
 		UsageText: "securemig task check --source s3://BUCKET/PREFIX/ [--compare-to CODE] [--scratch-database-url URL]\n" +
-			"   [--claim-ttl 30m] [--sse AES256|aws:kms] [--log-level info]",
+			"   [--claim-ttl 10m] [--sse AES256|aws:kms] [--log-level info]",
 		Description: "Lists the workbooks directly under the prefix (<CODE>.xlsx with <CODE>.rate-areas.csv and an\n" +
 			"optional <CODE>.contract.json beside it). A workbook whose files (by ETag and size) were checked\n" +
 			"before is skipped without reading it: a run with nothing new makes two LIST requests and exits.\n" +
 			"For each new one it claims the work with a conditional write (a second runner started at the\n" +
-			"same time skips it; a claim left by a crashed runner expires after --claim-ttl), streams the\n" +
-			"files down into a private temporary directory, parses the workbook, imports it into a throwaway\n" +
-			"scratch database (after the most recently approved other contract, which the report diffs\n" +
-			"against), writes the report and records everything beside the workbook under\n" +
+			"same time skips it; the claim is renewed while the runner works, and one left by a crashed runner\n" +
+			"expires after --claim-ttl), streams the files down into a private temporary directory, parses\n" +
+			"the workbook, imports it into a throwaway scratch database (after the most recently approved\n" +
+			"other contract, which the report diffs against), writes the report and records everything\n" +
+			"beside the workbook under\n" +
 			"<CODE>.securemig/<ID>/ (ID = SHA-256 over the files' SHA-256s): the exact input files,\n" +
 			"report.html/.md/.json, problems.json (each naming sheet and cell, CSV line or table) and, last,\n" +
 			"check.json (verdict, SHA-256s, tool version). Nothing is written to any deployed database.\n" +
@@ -180,7 +182,7 @@ func runTaskCheck(c *cli.Context) error {
 	sum, err := task.Check(c.Context, task.CheckOptions{Config: cfg, CompareTo: c.String("compare-to"),
 		Scratch: scratchServer(c, true, cfg.Log)})
 	if err != nil {
-		cfg.Log.Error("check_failed", "error", err.Error())
+		cfg.Log.Error("check_run_failed", "error", err.Error())
 		return withExitCode(taskExitIncomplete, errors.New(""))
 	}
 	return taskExit(sum)
@@ -271,7 +273,7 @@ func taskImportCommand() *cli.Command {
 		Name:  "import",
 		Usage: "ship every approved workbook not yet in the environment: generate, upload, apply; then exit",
 		UsageText: "securemig task import --source s3://BUCKET/PREFIX/ --env ENV [--environments FILE]\n" +
-			"   [--scratch-database-url URL] [--claim-ttl 30m] [--lock-timeout 60s]",
+			"   [--scratch-database-url URL] [--claim-ttl 10m] [--lock-timeout 60s]",
 		Description: "For each approved submission (oldest approval first) that ENV has not received: the secure\n" +
 			"migration is generated once per submission, from a scratch import of the approved input files\n" +
 			"(their SHA-256s must match the approval), by the code of 'gen secure-migration', and kept beside\n" +
@@ -323,7 +325,7 @@ func runTaskImport(c *cli.Context) error {
 		Scratch: scratchServer(c, false, cfg.Log), PgDump: c.String("pg-dump"), Commit: buildinfo.Commit, GenVersion: buildinfo.Version,
 		LockTimeout: c.Duration("lock-timeout")})
 	if err != nil {
-		cfg.Log.Error("import_failed", "error", err.Error())
+		cfg.Log.Error("import_run_failed", "error", err.Error())
 		return withExitCode(taskExitIncomplete, errors.New(""))
 	}
 	return taskExit(sum)
