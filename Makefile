@@ -74,7 +74,7 @@ bench-quick: setup build
 SOURCE   ?=
 TASK_ENV ?=
 
-## task-check: one scheduled check of the inbox (SOURCE=s3://BUCKET/PREFIX/; exit 0 ok, 1 a workbook failed, 2 retry)
+## task-check: one scheduled check of the inbox (SOURCE=s3://BUCKET/PREFIX/); make fails when the run does (schedulers run bin/securemig task check for its exit codes)
 task-check: setup build
 	$(BIN) task check $(if $(SOURCE),--source "$(SOURCE)")
 

@@ -46,9 +46,9 @@ func (o *ImportOptions) checkTarget(ctx context.Context, mig *MigrationRecord) e
 		return fmt.Errorf("environment %s's database %s: looking up the migration's tables: %w", o.Env.Name, db, err)
 	}
 	if len(absent) > 0 {
-		return refused("environment %s's database %s has no table %s, which the migration loads: its schema was not "+
-			"applied; apply the schema migrations first (securemig migrate --path file://migrations/schema ...); "+
-			"nothing was uploaded or applied", o.Env.Name, db, strings.Join(absent, ", "))
+		return refused("environment %s's database %s lacks %s of the %d tables the migration loads (%s): its schema "+
+			"was not applied; apply the schema migrations first (securemig migrate --path file://migrations/schema ...); "+
+			"nothing was uploaded or applied", o.Env.Name, db, countOf(len(absent), len(tables)), len(tables), listSome(absent, 3))
 	}
 	return nil
 }
@@ -69,4 +69,20 @@ func missingSchema(files []string, recs []migrations.Record) []string {
 		}
 	}
 	return missing
+}
+
+// countOf says "all" when n is total, else n.
+func countOf(n, total int) string {
+	if n == total {
+		return "all"
+	}
+	return fmt.Sprint(n)
+}
+
+// listSome joins the first n names, saying how many more there are.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }

@@ -325,7 +325,7 @@ func testImport(t *testing.T, f *fixture, code, id, workbookSHA string) (target 
 		applied []string // schema files applied before the run
 		want    string
 	}{
-		{"without the schema", nil, "has no table"},
+		{"without the schema", nil, "lacks all of the"},
 		{"with the schema behind", files[:len(files)-1], "is behind: it has not applied the schema migration(s) " + files[len(files)-1]},
 	} {
 		applySchema(t, target, tc.applied)

@@ -7,16 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
-	"github.com/securemig/securemig/s3store"
 	"github.com/securemig/securemig/s3store/s3test"
 	"github.com/securemig/securemig/task"
 )
@@ -26,24 +23,34 @@ import (
 const taskInbox = 25
 
 // taskCheck measures 'securemig task check' when there is nothing new: the
-// idle cost of every scheduler tick. The inbox (on an in-process
-// S3-compatible server) holds taskInbox checked workbooks with their CSVs,
-// results and index markers; a run must skip them all with listings only.
+// idle cost of every scheduler tick. The inbox is on versitygw (the strict
+// tests' real S3 gateway, a separate process on local disk) behind an
+// in-process front on 127.0.0.1 that counts the requests; it holds
+// taskInbox checked workbooks with their CSVs, results and index markers,
+// and a run must skip them all with listings only.
 func (b *bench) taskCheck(ctx context.Context) result {
 	r := result{stage: "task check (nothing new)", sample: fmt.Sprintf("%d checked workbooks", taskInbox),
-		what: "`securemig task check` with nothing new, against an in-process S3-compatible server (gofakes3, HTTP, 127.0.0.1)"}
+		what: "`securemig task check` with nothing new, against a local versitygw " + s3test.VersityVersion +
+			" (S3 gateway, POSIX backend) behind a request-counting front (HTTP, 127.0.0.1)"}
 	b.logf("task check with nothing new ...")
 	if err := b.available(ctx, "task", "check"); err != nil {
 		r.note = err.Error()
 		return r
 	}
-	backend := s3mem.New()
-	if err := backend.CreateBucket(s3Bucket); err != nil {
-		r.note = fmt.Sprintf("creating the bucket: %v", err)
+	work, err := os.MkdirTemp("", "securemig-bench-task-")
+	if err != nil {
+		r.note = err.Error()
 		return r
 	}
+	defer os.RemoveAll(work)
+	gw, err := s3test.StartGateway(ctx, work)
+	if err != nil {
+		r.note = fmt.Sprintf("starting versitygw: %v", err)
+		return r
+	}
+	defer gw.Close()
 	var lists, reads atomic.Int32
-	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	proxy := gw.Handler()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		switch {
 		case req.Method == http.MethodGet && req.URL.Query().Has("list-type"):
@@ -51,10 +58,11 @@ func (b *bench) taskCheck(ctx context.Context) result {
 		case req.Method == http.MethodGet || req.Method == http.MethodHead:
 			reads.Add(1)
 		}
-		fake.ServeHTTP(w, req)
+		proxy.ServeHTTP(w, req)
 	}))
 	defer hs.Close()
-	if err := arrangeInbox(ctx, backend, hs.URL); err != nil {
+	srv := &s3test.Server{URL: hs.URL}
+	if err := arrangeInbox(ctx, srv); err != nil {
 		r.note = err.Error()
 		return r
 	}
@@ -87,11 +95,16 @@ func (b *bench) taskCheck(ctx context.Context) result {
 	return r
 }
 
-// arrangeInbox stores taskInbox workbooks with their CSVs, the objects a
-// check writes beside them, and the index markers of their ETags.
-func arrangeInbox(ctx context.Context, backend *s3mem.Backend, endpoint string) error {
+// arrangeInbox creates the bucket on srv and stores taskInbox workbooks
+// with their CSVs, the objects a check writes beside them, and the index
+// markers of their ETags, through the S3 API.
+func arrangeInbox(ctx context.Context, srv *s3test.Server) error {
+	api := s3.New(srv.Options())
+	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s3Bucket)}); err != nil {
+		return fmt.Errorf("creating the bucket: %w", err)
+	}
 	put := func(key string, data []byte) error {
-		_, err := backend.PutObject(s3Bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil)
+		_, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3Bucket), Key: aws.String(key), Body: bytes.NewReader(data)})
 		if err != nil {
 			return fmt.Errorf("arranging the inbox: %w", err)
 		}
@@ -112,8 +125,7 @@ func arrangeInbox(ctx context.Context, backend *s3mem.Backend, endpoint string) 
 			}
 		}
 	}
-	client := s3store.NewFromOptions(s3.Options{Region: s3test.Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3test.AccessKey, s3test.SecretKey, "")})
+	client := srv.Client()
 	src := task.NewSource(client, s3Bucket, "incoming/")
 	objs, _, err := client.ListObjects(ctx, s3Bucket, src.Prefix, "/")
 	if err != nil {

@@ -117,7 +117,7 @@ func deployedDatabase(c *cli.Context) (url, env string, err error) {
 	case url != "" && env != "":
 		return "", "", errors.New("give --database-url or --env, not both")
 	case env != "":
-		v := "SECUREMIG_DATABASE_URL_" + strings.ToUpper(strings.ReplaceAll(env, "-", "_"))
+		v := envDatabaseVar(env)
 		if url = os.Getenv(v); url == "" {
 			return "", "", fmt.Errorf("--env %s: %s is not set (the environment's database URL)", env, v)
 		}
@@ -126,6 +126,12 @@ func deployedDatabase(c *cli.Context) (url, env string, err error) {
 		return "", "", errors.New("the deployed database URL does not parse") // the parse error may hold the password
 	}
 	return url, env, nil
+}
+
+// envDatabaseVar names the variable holding environment env's database
+// URL: SECUREMIG_DATABASE_URL_<ENV>, upper case, '-' as '_'.
+func envDatabaseVar(env string) string {
+	return "SECUREMIG_DATABASE_URL_" + strings.ToUpper(strings.ReplaceAll(env, "-", "_"))
 }
 
 // redactURL removes the URL's password from an error message.

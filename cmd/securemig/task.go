@@ -284,8 +284,12 @@ func taskImportCommand() *cli.Command {
 			"COMMIT, tracking table). The result is recorded beside the workbook as imports/ENV.json. The\n" +
 			"claim on each step makes concurrent runners safe; a failed step releases its claim and is\n" +
 			"retried by the next run. With nothing to do it makes two LIST requests and exits.\n" +
-			"The environment's database is DATABASE_URL (else the local cluster); scratch databases go to\n" +
-			"--scratch-database-url, else the local cluster. Each event is one JSON line on stderr.\n\n" +
+			"The environment's database is SECUREMIG_DATABASE_URL_<ENV> (upper case, '-' as '_'; as for\n" +
+			"'pricing history --env'), else DATABASE_URL, else the local cluster. Before anything is uploaded\n" +
+			"or applied it must hold the tables the migration loads and, when its tracking table records the\n" +
+			"schema migrations, all of them: a database whose schema is missing or behind is refused (exit 1).\n" +
+			"Scratch databases go to --scratch-database-url, else the local cluster. Each event is one JSON\n" +
+			"line on stderr.\n\n" +
 			"Exit codes: 0 every pending approved workbook was imported (or nothing was pending);\n" +
 			"1 some import was refused or failed to apply (see the events; retried by the next run);\n" +
 			"2 some import could not be completed (store, database or file error); the next run retries.",
@@ -317,9 +321,11 @@ func runTaskImport(c *cli.Context) error {
 	if len(targets) != 1 {
 		return withExitCode(taskExitIncomplete, errors.New("--env names exactly one environment per run"))
 	}
-	target, err := databaseURL(c)
-	if err != nil {
-		return withExitCode(taskExitIncomplete, err)
+	target := os.Getenv(envDatabaseVar(targets[0].Name))
+	if target == "" {
+		if target, err = databaseURL(c); err != nil {
+			return withExitCode(taskExitIncomplete, err)
+		}
 	}
 	sum, err := task.Import(c.Context, task.ImportOptions{Config: cfg, Env: targets[0], Target: target,
 		Scratch: scratchServer(c, false, cfg.Log), PgDump: c.String("pg-dump"), Commit: buildinfo.Commit, GenVersion: buildinfo.Version,

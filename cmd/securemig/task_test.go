@@ -134,7 +134,9 @@ func TestTaskShipsAndHistoryShows(t *testing.T) {
 	if exit != 0 || !strings.Contains(out, "arn:aws:iam::123456789012:user/reviewer") {
 		t.Fatalf("task approve: exit %d, stdout %q, stderr %s", exit, out, stderr)
 	}
-	if _, stderr, exit := run(t, append(env, "SECUREMIG_ACTOR=task:import"), "task", "import", "--env", "stg"); exit != 0 {
+	// The environment's own database URL wins over DATABASE_URL.
+	if _, stderr, exit := run(t, append(env, "SECUREMIG_ACTOR=task:import", "SECUREMIG_DATABASE_URL_STG="+target,
+		"DATABASE_URL=postgres://nobody@127.0.0.1:1/none"), "task", "import", "--env", "stg"); exit != 0 {
 		t.Fatalf("task import: exit %d: %s", exit, stderr)
 	}
 
