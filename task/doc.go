@@ -28,6 +28,7 @@
 //
 //	input/                        the exact files checked; later steps read these, never the inbox
 //	claims/<STEP>/<N>.json        claims: which runner works on a step, until when
+//	claims/<STEP>/<N>.renewal-<K>.json, <N>.released.json  renewals; a release with its reason
 //	check-<N>/                    report.html, report.md, report.json, problems.json of claim N
 //	check.json                    the check record (verdict, SHA-256s, versions): written last
 //	approval.json                 a person's approval
@@ -43,8 +44,16 @@
 //
 // Before working on a step a runner creates the next claim object with a
 // conditional write, so of two runners started at once exactly one
-// proceeds. A claim expires after a TTL (a crashed runner); a runner that
-// fails releases its claim, with the reason, so that the next run retries.
-// A step's record is itself written conditionally, so even a runner that
-// outlived its claim cannot record a step twice.
+// proceeds. The runner renews its claim every third of the TTL while it
+// works; a claim no longer renewed expires a TTL later (a crashed runner).
+// A runner that fails releases its claim, with the reason, so that the
+// next run retries. A step's record is itself written conditionally, so
+// even a runner that outlived its claim cannot record a step twice.
+//
+// # History
+//
+// Source.History reads the records back as a contract's history events
+// (package history), so that `securemig pricing history --source` shows
+// task-run steps next to hand-run ones. The runner is the actor the lock
+// entry, the upload and the environment's tracking table record.
 package task
