@@ -295,6 +295,16 @@ func TestEndToEnd(t *testing.T) {
 
 	target := testImport(t, f, "CLEAN1", ids["CLEAN1"], sha256Hex(cleanWB))
 	testHistory(t, f, target, clean)
+
+	// A rejected workbook's history is its check, pointing at its problems.
+	events, err := f.src.History(t.Context(), "BROKEN1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Step != StepCheck || events[0].Status != VerdictRejected ||
+		events[0].Details["report"] != f.src.url(broken.file("problems.json").Key) {
+		t.Errorf("history of the rejected workbook: %+v", events)
+	}
 }
 
 // testImport imports the approved submission into environment stg and
