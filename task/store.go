@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/securemig/securemig/s3store"
 )
@@ -34,8 +35,16 @@ type Source struct {
 	Layout
 	// SSE is the server-side encryption requested for every object the
 	// task writes (s3store.SSES3 when empty); KMSKeyID names the KMS key
-	// for s3store.SSEKMS. Results hold prices, like the workbooks.
+	// for s3store.SSEKMS. Results hold prices, like the workbooks: the
+	// first object a process writes is read back (HEAD) and must carry the
+	// encryption, or the write fails with an error matching
+	// s3store.ErrNotEncrypted.
 	SSE, KMSKeyID string
+	// Unencrypted requests no encryption and checks none: for local test
+	// stores only (--sse none --allow-unencrypted). SSE must be empty.
+	Unencrypted bool
+
+	encrypted atomic.Bool // the store was seen to encrypt what the task writes
 }
 
 // NewSource returns the source s3://bucket/prefix served by store.
@@ -67,12 +76,24 @@ func (s *Source) list(ctx context.Context, prefix, delimiter string) ([]Listed, 
 // (If-None-Match), so of two writers exactly one succeeds.
 func (s *Source) create(ctx context.Context, key string, data []byte, contentType string) error {
 	sum := sha256.Sum256(data)
-	_, err := s.Store.Put(ctx, s3store.PutInput{
-		Bucket: s.Bucket, Key: key, Body: bytes.NewReader(data), Size: int64(len(data)), SHA256: sum,
+	_, err := s.Store.Put(ctx, s.putInput(key, bytes.NewReader(data), int64(len(data)), sum, contentType))
+	if err != nil {
+		return err
+	}
+	return s.checkEncrypted(ctx, key)
+}
+
+// putInput is the conditional, encrypted write of body under key.
+func (s *Source) putInput(key string, body io.ReaderAt, size int64, sum [sha256.Size]byte, contentType string) s3store.PutInput {
+	in := s3store.PutInput{
+		Bucket: s.Bucket, Key: key, Body: body, Size: size, SHA256: sum,
 		Metadata: map[string]string{"sha256": hex.EncodeToString(sum[:])}, ContentType: contentType,
 		SSE: s.sse(), KMSKeyID: s.KMSKeyID,
-	})
-	return err
+	}
+	if s.Unencrypted {
+		in.SSE, in.KMSKeyID, in.Unencrypted = "", "", true
+	}
+	return in
 }
 
 func (s *Source) sse() string {
@@ -80,6 +101,27 @@ func (s *Source) sse() string {
 		return s3store.SSES3
 	}
 	return s.SSE
+}
+
+// checkEncrypted reads back the first object this process wrote and
+// refuses to go on unless the store encrypted it as requested: encryption
+// is the store's and the bucket's property, so one look per process tells.
+// An unencrypted object stays (the task has no delete permission); the
+// error names it.
+func (s *Source) checkEncrypted(ctx context.Context, key string) error {
+	if s.Unencrypted || s.encrypted.Load() {
+		return nil
+	}
+	obj, err := s.Store.Head(ctx, s.Bucket, key)
+	if err != nil {
+		return fmt.Errorf("reading back %s: %w", s.url(key), err)
+	}
+	if err := (s3store.Encryption{SSE: s.sse(), KMSKeyID: s.KMSKeyID}).Check(obj); err != nil {
+		return fmt.Errorf("%s: %w: the source's store does not encrypt what the task writes (results hold prices; "+
+			"remove the object; --sse none with --allow-unencrypted is for local test stores only)", s.url(key), err)
+	}
+	s.encrypted.Store(true)
+	return nil
 }
 
 // createJSON stores v as indented JSON under key (see create) and returns
@@ -197,12 +239,10 @@ func (s *Source) createFile(ctx context.Context, key, path, contentType string) 
 	}
 	var sum [sha256.Size]byte
 	copy(sum[:], h.Sum(nil))
-	_, err = s.Store.Put(ctx, s3store.PutInput{
-		Bucket: s.Bucket, Key: key, Body: f, Size: size, SHA256: sum,
-		Metadata: map[string]string{"sha256": hex.EncodeToString(sum[:])}, ContentType: contentType,
-		SSE: s.sse(), KMSKeyID: s.KMSKeyID,
-	})
-	if err != nil {
+	if _, err = s.Store.Put(ctx, s.putInput(key, f, size, sum, contentType)); err != nil {
+		return "", 0, err
+	}
+	if err := s.checkEncrypted(ctx, key); err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(sum[:]), size, nil

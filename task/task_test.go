@@ -47,7 +47,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	srv := s3test.StartVersity(t)
 	srv.CreateBucket(t, bucket, false)
-	return &fixture{srv: srv, src: NewSource(srv.Client(), bucket, "incoming/"), scratch: pgtest.ServerURL(t), logs: &syncBuffer{}}
+	src := NewSource(srv.Client(), bucket, "incoming/")
+	src.Unencrypted = true // versitygw does not encrypt: a local test store
+	return &fixture{srv: srv, src: src, scratch: pgtest.ServerURL(t), logs: &syncBuffer{}}
 }
 
 // config returns a Config for one runner, logging JSON lines into f.logs.

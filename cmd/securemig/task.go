@@ -48,7 +48,10 @@ func taskSourceFlags() []cli.Flag {
 		&cli.StringFlag{Name: "source", EnvVars: []string{"SECUREMIG_TASK_SOURCE"},
 			Usage: "the inbox, `s3://BUCKET/PREFIX/` (query parameters region, endpoint, path_style, profile as for migrate --path)"},
 		&cli.StringFlag{Name: "sse", Value: s3store.SSES3, EnvVars: []string{"SECUREMIG_TASK_SSE"},
-			Usage: "server-side encryption of every object the task writes: AES256 or aws:kms"},
+			Usage: "server-side encryption of every object the task writes: AES256 or aws:kms (the first object written is " +
+				"read back and must carry it), or none with --allow-unencrypted"},
+		&cli.BoolFlag{Name: "allow-unencrypted", EnvVars: []string{"SECUREMIG_TASK_ALLOW_UNENCRYPTED"},
+			Usage: "with --sse none: write without server-side encryption, for a local test store only (results hold prices)"},
 		&cli.StringFlag{Name: "kms-key-id", EnvVars: []string{"SECUREMIG_TASK_KMS_KEY_ID"},
 			Usage: "KMS `KEY` for --sse aws:kms (default: the bucket's key)"},
 		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"SECUREMIG_TASK_LOG_LEVEL"},
@@ -81,8 +84,15 @@ func taskConfig(c *cli.Context) (task.Config, error) {
 		return task.Config{}, err
 	}
 	src.SSE, src.KMSKeyID = c.String("sse"), c.String("kms-key-id")
-	if src.SSE != s3store.SSES3 && src.SSE != s3store.SSEKMS {
-		return task.Config{}, fmt.Errorf("--sse %q: want %s or %s", src.SSE, s3store.SSES3, s3store.SSEKMS)
+	switch {
+	case src.SSE == release.SSENone && c.Bool("allow-unencrypted"):
+		src.SSE, src.Unencrypted = "", true
+	case src.SSE == release.SSENone:
+		return task.Config{}, errors.New("--sse none writes results (which hold prices) unencrypted: it needs --allow-unencrypted, for a local test store only")
+	case c.Bool("allow-unencrypted"):
+		return task.Config{}, fmt.Errorf("--allow-unencrypted only goes with --sse none (--sse is %q)", src.SSE)
+	case src.SSE != s3store.SSES3 && src.SSE != s3store.SSEKMS:
+		return task.Config{}, fmt.Errorf("--sse %q: want %s, %s or none (with --allow-unencrypted)", src.SSE, s3store.SSES3, s3store.SSEKMS)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
@@ -94,6 +104,10 @@ func taskConfig(c *cli.Context) (task.Config, error) {
 		ToolVersion: buildinfo.String(),
 	}
 	cfg.ClaimTTL = c.Duration("claim-ttl") // 0 (the default) for commands without the flag
+	if src.Unencrypted {
+		cfg.Log.Warn("unencrypted", "source", src.String(),
+			"detail", "UNENCRYPTED: --sse none with --allow-unencrypted, objects are written without server-side encryption (local test stores only)")
+	}
 	return cfg, nil
 }
 

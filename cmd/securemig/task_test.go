@@ -73,6 +73,20 @@ func TestTaskCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "no checked submission") {
 		t.Errorf("approve of an unknown submission: exit %d, stderr %q", code, stderr)
 	}
+
+	// versitygw does not encrypt: the first object the task writes (the
+	// claim) is read back, and the run refuses to go on.
+	srv.DeleteObject(t, "inbox", "drop/bad name.xlsx")
+	srv.PutObject(t, "inbox", "drop/C2.xlsx", []byte("not a workbook"))
+	srv.PutObject(t, "inbox", "drop/C2.rate-areas.csv", []byte("zip,rate_area\n"))
+	_, stderr, code = run(t, env, "task", "check")
+	if code != taskExitIncomplete || !strings.Contains(stderr, "does not encrypt what the task writes") {
+		t.Errorf("a store that does not encrypt: exit %d, stderr %s", code, stderr)
+	}
+	_, stderr, code = run(t, append(env, "SECUREMIG_TASK_SSE=none"), "task", "check")
+	if code != taskExitIncomplete || !strings.Contains(stderr, "--allow-unencrypted") {
+		t.Errorf("--sse none without --allow-unencrypted: exit %d, stderr %s", code, stderr)
+	}
 }
 
 // TestTaskShipsAndHistoryShows runs the scheduled pipeline through the
@@ -105,7 +119,8 @@ func TestTaskShipsAndHistoryShows(t *testing.T) {
 	env := []string{"AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey,
 		"AWS_REGION=" + s3test.Region, "AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"SECUREMIG_TASK_SOURCE=" + source, "SECUREMIG_SCRATCH_DATABASE_URL=" + pgtest.ServerURL(t),
-		"SECUREMIG_ENVIRONMENTS=" + envFile, "DATABASE_URL=" + target}
+		"SECUREMIG_ENVIRONMENTS=" + envFile, "DATABASE_URL=" + target,
+		"SECUREMIG_TASK_SSE=none", "SECUREMIG_TASK_ALLOW_UNENCRYPTED=true"} // versitygw does not encrypt
 	root := repoRoot(t)
 	if _, stderr, code := run(t, env, "migrate", "--manifest", filepath.Join(root, "migrations", "manifest.txt"),
 		"--path", "file://"+filepath.Join(root, "migrations", "schema"), "--progress", "never"); code != 0 {
