@@ -277,6 +277,7 @@ func (o *ImportOptions) ship(ctx context.Context, p pendingImport, h *held, log 
 			return o.Connect(ctx, env)
 		},
 		Log: uploadLog, ToolVersion: o.ToolVersion, Commit: o.Commit,
+		AssumeYes: true, // the recorded approval is the person's confirmation
 	})
 	uploadLog.Close()
 	if err != nil {
