@@ -327,6 +327,9 @@ func partError(part string, err error) error {
 	switch {
 	case errors.As(err, &ee):
 		return ee
+	case errors.Is(err, zip.ErrAlgorithm):
+		return fmt.Errorf("the zip entry %s uses a compression method other than Store and Deflate, which this "+
+			"reader does not support; open the workbook in Excel or LibreOffice and save it again as .xlsx", part)
 	case errors.Is(err, zip.ErrChecksum):
 		return fmt.Errorf("damaged package: the zip entry %s fails its CRC-32 check (the file is corrupt; "+
 			"use an intact copy)", part)
