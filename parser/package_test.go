@@ -22,8 +22,8 @@ import (
 
 // pkgEntry is one zip entry of a package under test.
 type pkgEntry struct {
-	name string
-	data []byte
+	name   string
+	data   []byte
 	crc    uint32 // when non-zero, written as the entry's CRC-32 instead of the data's
 	method uint16 // the compression method recorded (the data is stored as is)
 }
