@@ -43,7 +43,6 @@ type xcell struct {
 
 // workbook is an opened XLSX package.
 type workbook struct {
-	zr       *zip.Reader
 	parts    map[string]*zip.File // zip entries by partKey
 	rootRels []rel                // the package relationships (_rels/.rels)
 	main     string               // the workbook part
@@ -126,7 +125,7 @@ func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	wb := &workbook{zr: zr, parts: parts}
+	wb := &workbook{parts: parts}
 	if err := wb.readSheetList(); err != nil {
 		return nil, err
 	}
