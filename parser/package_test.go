@@ -495,6 +495,8 @@ func TestDamagedSheetsStopWithOneError(t *testing.T) {
 		{"truncated XML", func(p *pkg) {
 			p.edit(partSheet2a, func(s string) string { return s[:strings.Index(s, `<row r="20">`)] })
 		}, tab2a, "", []string{"the sheet's XML ends early"}},
+		{"empty part", func(p *pkg) { p.edit(partSheet2a, func(string) string { return "" }) },
+			tab2a, "", []string{"the sheet's XML ends early"}},
 		{"unpaired surrogate in UTF-16", func(p *pkg) {
 			p.edit(partSheet2a, func(s string) string {
 				u := utf16Part(s, false, true)

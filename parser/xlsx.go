@@ -451,6 +451,7 @@ type sheetReader struct {
 	cells  []xcell // non-blank cells of the current row, ascending columns
 	err    error   // a *sheetError, or a damaged package (fatal)
 	done   bool
+	rooted bool // an element was read
 	inData bool // inside <sheetData>
 	cellSB strings.Builder
 
@@ -532,13 +533,14 @@ func (s *sheetReader) next() bool {
 		tok, err := s.d.RawToken()
 		if err != nil {
 			s.done = true
-			if err != io.EOF || s.inData {
-				s.readFailed(err, 0, 0)
+			if err != io.EOF || s.inData || !s.rooted {
+				s.readFailed(err, 0, 0) // an empty part is truncated too
 			}
 			return false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			s.rooted = true
 			switch t.Name.Local {
 			case "sheetData":
 				s.inData = true
