@@ -29,7 +29,7 @@ func downloadCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return withExitCode(1, errors.New("download: give exactly one NAME (flags before NAME)"))
+				return withExitCode(1, errors.New("download: give exactly one NAME"))
 			}
 			targets, err := selectEnvironments(c, false)
 			if err != nil {

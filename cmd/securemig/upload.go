@@ -64,7 +64,7 @@ func uploadCommand() *cli.Command {
 		Usage:     "upload a secure migration's production file to every chosen environment's bucket",
 		ArgsUsage: "FILE",
 		Description: "Uploads FILE (tmp/secure/<version>_<name>.up.sql, mode 0600) to the bucket of each environment\n" +
-			"chosen with --env or --all. Flags go before FILE. A migration generated split into parts\n" +
+			"chosen with --env or --all (flags may come before or after FILE). A migration generated split into parts\n" +
 			"(<version>_<name>.part-NNN.up.sql) is uploaded as its parts; FILE may name the whole or any part.\n\n" +
 			"Preflight first, for every target, before anything is written: the file name is a secure\n" +
 			"migration, its SHA-256 and size match its lock entry, credentials resolve (AWS SDK default chain:\n" +
@@ -95,7 +95,7 @@ func uploadCommand() *cli.Command {
 
 func runUpload(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return withExitCode(1, errors.New("upload: give exactly one FILE (flags before FILE)"))
+		return withExitCode(1, errors.New("upload: give exactly one FILE"))
 	}
 	targets, err := selectEnvironments(c, false)
 	if err != nil {
