@@ -53,6 +53,7 @@ func newApp() *cli.App {
 			uploadCommand(),
 			downloadCommand(),
 			taskCommand(),
+			doctorCommand(),
 			versionCommand(),
 		},
 	}

@@ -160,7 +160,9 @@ func TestImportOfDamagedWorkbooksChangesNothing(t *testing.T) {
 			func(b []byte) []byte { return bytes.Replace(b, []byte(`<row r="20">`), []byte(`<row r="2">`), 1) },
 			"rows are out of order: row 2 comes after row 19"},
 		{"formulas without cached values", "xl/worksheets/sheet13.xml", false,
-			func(b []byte) []byte { return regexp.MustCompile(`(<f>[^<]*</f>)<v>[^<]*</v>`).ReplaceAll(b, []byte("${1}")) },
+			func(b []byte) []byte {
+				return regexp.MustCompile(`(<f>[^<]*</f>)<v>[^<]*</v>`).ReplaceAll(b, []byte("${1}"))
+			},
 			"have no cached value"},
 	}
 	for _, tt := range tests {
