@@ -14,7 +14,7 @@ XLSX          ?=
 CONTRACT_CODE ?=
 RATE_AREAS    ?=
 
-.PHONY: all build setup test fuzz bench bench-quick db-up db-down db-reset pricing-import clean
+.PHONY: all build setup test fuzz bench bench-quick db-up db-down db-reset pricing-import clean task-check task-import
 
 all: build
 
@@ -69,3 +69,16 @@ bench: setup build
 ## bench-quick: the full-size sample only (under a minute)
 bench-quick: setup build
 	$(GO) run ./cmd/securemig-bench -quick
+
+# Inputs of task-check and task-import (empty: SECUREMIG_TASK_SOURCE; see docs/scheduling.md).
+SOURCE   ?=
+TASK_ENV ?=
+
+## task-check: one scheduled check of the inbox (SOURCE=s3://BUCKET/PREFIX/; exit 0 ok, 1 a workbook failed, 2 retry)
+task-check: setup build
+	$(BIN) task check $(if $(SOURCE),--source "$(SOURCE)")
+
+## task-import: ship approved workbooks to one environment (SOURCE=s3://BUCKET/PREFIX/ TASK_ENV=stg)
+task-import: setup build
+	@test -n "$(TASK_ENV)" || { echo "make task-import: set TASK_ENV=<environment name>" >&2; exit 2; }
+	$(BIN) task import $(if $(SOURCE),--source "$(SOURCE)") --env "$(TASK_ENV)"

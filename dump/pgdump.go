@@ -141,6 +141,7 @@ func Run(ctx context.Context, dsn string, opts Options, w io.Writer) error {
 	cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
 	stderr := &limitedBuffer{max: maxStderr}
 	cmd.Stderr = stderr
+	dieWithParent(cmd)
 	if err := runPiped(cmd, w); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if password != "" {

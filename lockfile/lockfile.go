@@ -42,6 +42,14 @@ type Entry struct {
 	SHA256 string `json:"sha256"`
 	// Size is the production file's size in bytes.
 	Size int64 `json:"size"`
+	// Compression is Gzip when the production file and the placeholder are
+	// stored gzipped (<name>.gz); SHA256 and Size then describe the stored
+	// (compressed) bytes and SQLSHA256 and SQLSize the SQL inside.
+	Compression string `json:"compression,omitempty"`
+	// SQLSHA256 and SQLSize describe the SQL inside a compressed production
+	// file (empty when plain: the stored bytes are the SQL).
+	SQLSHA256 string `json:"sql_sha256,omitempty"`
+	SQLSize   int64  `json:"sql_size,omitempty"`
 	// ContractCode is the pricing contract the migration ships, if any.
 	ContractCode string `json:"contract_code,omitempty"`
 	// WorkbookSHA256 is the hex SHA-256 of the workbook the data came from, if any.
@@ -54,8 +62,12 @@ type Entry struct {
 	Tables map[string]int64 `json:"tables,omitempty"`
 	// Parts lists the part files, in order, when the file was split.
 	Parts []Part `json:"parts,omitempty"`
-	// PlaceholderSHA256 is the hex SHA-256 of the scrubbed placeholder in git.
+	// PlaceholderSHA256 is the hex SHA-256 of the scrubbed placeholder in git
+	// (of its stored bytes).
 	PlaceholderSHA256 string `json:"placeholder_sha256,omitempty"`
+	// PlaceholderSQLSHA256 is the hex SHA-256 of the SQL inside a compressed
+	// placeholder.
+	PlaceholderSQLSHA256 string `json:"placeholder_sql_sha256,omitempty"`
 	// DownSHA256 is the hex SHA-256 of the matching down migration, if any.
 	DownSHA256 string `json:"down_sha256,omitempty"`
 	// CreatedAt and CreatedBy say when and by whom (actor: "user@host") the
@@ -73,6 +85,35 @@ type Entry struct {
 	RevertedBy string `json:"reverted_by,omitempty"`
 	// Uploads maps an environment name to the object uploaded there.
 	Uploads map[string]*Upload `json:"uploads,omitempty"`
+}
+
+// Gzip is the Compression of gzipped migration files.
+const Gzip = "gzip"
+
+// StoredName returns the name of the stored production file or
+// placeholder: name, with the ".gz" suffix when compressed.
+func (e *Entry) StoredName(name string) string {
+	if e.Compression == Gzip {
+		return name + ".gz"
+	}
+	return name
+}
+
+// SQLDigest returns the SHA-256 of the production file's SQL: SQLSHA256
+// when compressed, else SHA256.
+func (e *Entry) SQLDigest() string {
+	if e.Compression != "" {
+		return e.SQLSHA256
+	}
+	return e.SHA256
+}
+
+// PlaceholderSQLDigest returns the SHA-256 of the placeholder's SQL.
+func (e *Entry) PlaceholderSQLDigest() string {
+	if e.Compression != "" {
+		return e.PlaceholderSQLSHA256
+	}
+	return e.PlaceholderSHA256
 }
 
 // Part is one part of a split production file.
@@ -96,6 +137,12 @@ type Upload struct {
 	SHA256 string `json:"sha256"`
 	// Size is the stored object's size in bytes.
 	Size int64 `json:"size"`
+	// Checksums maps each stored object's name (the file, or each part of a
+	// split file) to the SHA-256 checksum the store reported for it and the
+	// upload verified: base64 of the digest for a single PUT, the composite
+	// "<base64>-<parts>" for a multipart upload. Status checks compare the
+	// store's checksum with it.
+	Checksums map[string]string `json:"checksums,omitempty"`
 	// UploadedAt is when the upload was verified (UTC).
 	UploadedAt time.Time `json:"uploaded_at"`
 	// UploadedBy is the actor who uploaded ("user@host", or SECUREMIG_ACTOR)
@@ -177,12 +224,17 @@ func (f *File) Marshal() ([]byte, error) {
 // Save writes f to path atomically. Prefer Update, which also serialises
 // concurrent writers.
 func (f *File) Save(path string) error {
+	return f.saveVia(path, filepath.Dir(path))
+}
+
+// saveVia writes f to path atomically through a temporary file in tmpDir
+// (on path's file system).
+func (f *File) saveVia(path, tmpDir string) error {
 	data, err := f.Marshal()
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".secure.lock.*")
+	tmp, err := os.CreateTemp(tmpDir, ".secure.lock.*")
 	if err != nil {
 		return fmt.Errorf("writing lock file: %w", err)
 	}
@@ -214,6 +266,13 @@ func (f *File) Save(path string) error {
 // concurrent updates (say, two environments uploading at once) are
 // serialised. When fn returns an error nothing is written.
 func Update(path string, fn func(*File) error) error {
+	return UpdateVia(path, filepath.Dir(path), fn)
+}
+
+// UpdateVia is Update writing its temporary file in tmpDir, a directory on
+// path's file system (say, a git-ignored one, so that a process killed
+// while writing leaves nothing beside the lock file).
+func UpdateVia(path, tmpDir string, fn func(*File) error) error {
 	dir, err := os.Open(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("locking lock file: %w", err)
@@ -230,5 +289,5 @@ func Update(path string, fn func(*File) error) error {
 	if err := fn(f); err != nil {
 		return err
 	}
-	return f.Save(path)
+	return f.saveVia(path, tmpDir)
 }

@@ -2,9 +2,11 @@ package migrations
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -21,13 +23,21 @@ type Source struct {
 	Files []string
 }
 
-// String describes the source, e.g. "file://migrations/secure" or
-// "s3://bucket/prefix (3 parts)".
+// String describes the source, e.g. "file://migrations/secure",
+// "s3://bucket/prefix (3 parts)" or "file://tmp/secure (gzip)".
 func (s Source) String() string {
-	if len(s.Files) > 1 || len(s.Files) == 1 && !nameRE.MatchString(s.Files[0]) {
+	switch {
+	case len(s.Files) > 1 || len(s.Files) == 1 && partRE.MatchString(s.Files[0]):
 		return fmt.Sprintf("%s (%d parts)", s.Location, len(s.Files))
+	case s.Compressed():
+		return s.Location.String() + " (gzip)"
 	}
 	return s.Location.String()
+}
+
+// Compressed reports a gzip-compressed file (<version>_<name>.up.sql.gz).
+func (s Source) Compressed() bool {
+	return len(s.Files) == 1 && strings.HasSuffix(s.Files[0], GzipSuffix)
 }
 
 // resolution is the outcome of resolving the manifest in the locations.
@@ -53,6 +63,7 @@ func resolve(ctx context.Context, locs []Location, entries []Entry) (*resolution
 	}
 	type content struct {
 		whole map[string]bool
+		gz    map[string]bool           // name (without .gz) of a compressed file
 		parts map[string]map[int]string // whole name -> part number -> part name
 	}
 	contents := make([]content, len(locs))
@@ -61,8 +72,15 @@ func resolve(ctx context.Context, locs []Location, entries []Entry) (*resolution
 		if err != nil {
 			return nil, fmt.Errorf("listing %s: %w", loc, err)
 		}
-		c := content{whole: map[string]bool{}, parts: map[string]map[int]string{}}
+		c := content{whole: map[string]bool{}, gz: map[string]bool{}, parts: map[string]map[int]string{}}
 		for _, n := range names {
+			if plain, ok := strings.CutSuffix(n, GzipSuffix); ok && nameRE.MatchString(plain) {
+				c.gz[plain] = true
+				if !listed[plain] {
+					res.unlisted = append(res.unlisted, unlisted{n, loc})
+				}
+				continue
+			}
 			if whole, k, ok := partOf(n); ok {
 				if c.parts[whole] == nil {
 					c.parts[whole] = map[int]string{}
@@ -85,6 +103,12 @@ func resolve(ctx context.Context, locs []Location, entries []Entry) (*resolution
 		for i := len(locs) - 1; i >= 0 && !found; i-- {
 			c := contents[i]
 			switch {
+			case c.whole[e.Name] && c.gz[e.Name]:
+				return nil, fmt.Errorf("%s holds both %s and %s: one migration must have one file per location; remove one of them",
+					locs[i], e.Name, e.Name+GzipSuffix)
+			case c.gz[e.Name]:
+				res.sources[e.Name] = Source{Location: locs[i], Files: []string{e.Name + GzipSuffix}}
+				found = true
 			case c.whole[e.Name]:
 				res.sources[e.Name] = Source{Location: locs[i], Files: []string{e.Name}}
 				found = true
@@ -145,7 +169,7 @@ func (r *partsReader) Read(p []byte) (int, error) {
 			if r.next == len(r.src.Files) {
 				return 0, io.EOF
 			}
-			rc, err := r.src.Location.Open(r.ctx, r.src.Files[r.next])
+			rc, err := openStored(r.ctx, r.src.Location, r.src.Files[r.next])
 			if err != nil {
 				return 0, fmt.Errorf("opening %s in %s: %w", r.src.Files[r.next], r.src.Location, err)
 			}
@@ -193,7 +217,33 @@ func (r *partsReader) locate(line int) (string, int) {
 	return r.src.Files[0], line
 }
 
-// digest reads src and returns its hex SHA-256 and size.
+// openStored opens a file of a location; a compressed one (.gz) is
+// decompressed as it is read (its CRC and size are checked at the end).
+func openStored(ctx context.Context, loc Location, name string) (io.ReadCloser, error) {
+	rc, err := loc.Open(ctx, name)
+	if err != nil || !strings.HasSuffix(name, GzipSuffix) {
+		return rc, err
+	}
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("%s is not gzip data: %w", name, err)
+	}
+	return &gzipFile{Reader: zr, raw: rc}, nil
+}
+
+// gzipFile decompresses a stored file; Close closes both.
+type gzipFile struct {
+	*gzip.Reader
+	raw io.ReadCloser
+}
+
+func (g *gzipFile) Close() error {
+	return errors.Join(g.Reader.Close(), g.raw.Close())
+}
+
+// digest reads src and returns the hex SHA-256 and size of its SQL (of the
+// decompressed bytes of a compressed file).
 func digest(ctx context.Context, src Source) (string, int64, error) {
 	r := openSource(ctx, src)
 	defer r.Close()

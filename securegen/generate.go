@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,25 +89,38 @@ type Options struct {
 	// then the old one's files, manifest line and lock entry are removed.
 	Replace bool
 
-	// afterScrub lets tests tamper with the (temporary) files before the
-	// leak check.
-	afterScrub func(production, placeholder string) error
+	// Compress writes the production file and the placeholder gzipped
+	// (<version>_<name>.up.sql.gz; deterministic: identical SQL gives
+	// identical bytes). The down file stays plain.
+	Compress bool
+
+	// tamper lets tests change the placeholder's line for each line of the
+	// production file's body before the leak check sees it.
+	tamper func(prodLine, phLine []byte) ([]byte, error)
 }
 
 // Result describes a generated secure migration.
 type Result struct {
 	// Version and Name make the file name FileName.
 	Version, Name, FileName string
-	// Production is the production file (or, when split, its parts).
+	// Production is the production file (or, when split, its first part).
 	Production string
 	Parts      []lockfile.Part
-	// SHA256 and Size describe the production bytes (all parts together).
+	// SHA256 and Size describe the production file's stored bytes (all
+	// parts together; the gzip bytes when compressed).
 	SHA256 string
 	Size   int64
+	// SQLSHA256 and SQLSize describe the SQL inside a compressed production
+	// file (equal to SHA256 and Size when it is plain).
+	SQLSHA256 string
+	SQLSize   int64
+	// Compressed reports gzipped production and placeholder files.
+	Compressed bool
 	// Down is the down migration ("" in --name mode).
 	Down string
-	// Placeholder is the placeholder file and its digest.
-	Placeholder, PlaceholderSHA256 string
+	// Placeholder is the placeholder file; PlaceholderSHA256 the digest of
+	// its stored bytes and PlaceholderSQLSHA256 of the SQL inside.
+	Placeholder, PlaceholderSHA256, PlaceholderSQLSHA256 string
 	// Tables lists the row counts in load order.
 	Tables []TableCount
 	// OverLimit reports a production file larger than the size limit that
@@ -123,25 +137,25 @@ type Result struct {
 
 // Timing is the duration of each phase of Generate.
 type Timing struct {
-	// Production is the production phase: running pg_dump (or reading the
-	// --name source) and writing the production file, digest included.
-	Production time.Duration
-	// Placeholder is scrubbing the production file into the placeholder.
-	Placeholder time.Duration
-	// LeakCheck is comparing the placeholder with the production file.
-	LeakCheck time.Duration
+	// Prepare is connecting, resolving the tables, restricting the dump to
+	// the contract and starting pg_dump.
+	Prepare time.Duration
+	// Dump is running pg_dump (or reading the --name source) while its
+	// output streams into the production file, the scrubber writing the
+	// placeholder and the leak check, digests included: one pass.
+	Dump time.Duration
 	// Commit is syncing, naming and recording the files (and removing a
 	// replaced migration).
 	Commit time.Duration
-	// Total is the whole run, connecting and preparing included.
+	// Total is the whole run.
 	Total time.Duration
 }
 
 // String formats the timing as one line of fixed keys in seconds:
-// "production 1.620s, placeholder 0.900s, leak check 0.400s, commit 0.050s, total 3.100s".
+// "prepare 0.020s, dump 1.620s, commit 0.050s, total 1.700s".
 func (t Timing) String() string {
-	return fmt.Sprintf("production %.3fs, placeholder %.3fs, leak check %.3fs, commit %.3fs, total %.3fs",
-		t.Production.Seconds(), t.Placeholder.Seconds(), t.LeakCheck.Seconds(), t.Commit.Seconds(), t.Total.Seconds())
+	return fmt.Sprintf("prepare %.3fs, dump %.3fs, commit %.3fs, total %.3fs",
+		t.Prepare.Seconds(), t.Dump.Seconds(), t.Commit.Seconds(), t.Total.Seconds())
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
@@ -171,11 +185,15 @@ func (o *Options) defaults() {
 }
 
 // Generate writes a secure migration: in contract mode from the database,
-// in --name mode from a file. On any failure it removes what it wrote.
+// in --name mode from a file. On any failure it removes what it wrote; what
+// a killed run left is removed by the next one (see Sweep).
 func Generate(ctx context.Context, opts Options) (*Result, error) {
 	opts.defaults()
 	if opts.Replace && opts.ContractCode == "" {
 		return nil, errors.New("--replace applies to a contract code, not to --name")
+	}
+	if opts.Compress && opts.Split {
+		return nil, errors.New("--compress and --split cannot be combined: a compressed file is several times smaller than the size limit it would be split at")
 	}
 	switch {
 	case opts.ContractCode != "" && opts.Name != "":
@@ -194,51 +212,103 @@ type plan struct {
 	opts           Options
 	start          time.Time
 	res            *Result
-	pending        []*sink // temporary files to remove on failure
+	stage          *staging
 	prod, ph, down *sink
-	created        []string // committed files to remove on failure
 	replaced       []replaced
 	header         Header
 	guard          string
+	// journal is set while committing: a failure then undoes the commit.
+	journal *journal
 }
 
+// fail removes everything the run wrote and returns err.
 func (p *plan) fail(err error) (*Result, error) {
-	for _, s := range p.pending {
-		s.cleanup()
+	for _, s := range []*sink{p.prod, p.ph, p.down} {
+		if s != nil {
+			s.close()
+		}
 	}
-	for _, f := range p.created {
-		os.Remove(f)
+	if p.journal != nil {
+		if uerr := undoCommit(p.journal); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
+	}
+	if p.stage != nil {
+		if rerr := p.stage.remove(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
 	}
 	return nil, err
 }
 
-// prepare picks the version and checks and creates the directories.
+// prepare removes what killed runs left, picks the version, checks and
+// creates the directories and this run's staging directory.
 func (p *plan) prepare(ctx context.Context, name string) error {
 	o := p.opts
-	version, err := chooseVersion(o, name)
-	if err != nil {
-		return err
-	}
-	p.res = &Result{Version: version, Name: name, FileName: version + "_" + name + ".up.sql", SizeLimit: o.SizeLimit}
-	for _, r := range p.replaced {
-		p.res.Replaced = append(p.res.Replaced, r.name)
-	}
-	if _, err := migrations.ParseName(p.res.FileName); err != nil {
-		return err
-	}
 	if err := os.MkdirAll(o.OutDir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", o.OutDir, err)
 	}
 	if err := os.Chmod(o.OutDir, 0o700); err != nil {
 		return fmt.Errorf("restricting %s to its owner: %w", o.OutDir, err)
 	}
-	for _, f := range []string{p.res.FileName, migrations.PartName(p.res.FileName, 1), downName(p.res.FileName)} {
-		if err := CheckIgnored(ctx, filepath.Join(o.OutDir, f)); err != nil {
+	if err := os.MkdirAll(o.PlaceholderDir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", o.PlaceholderDir, err)
+	}
+	sw, err := Sweep(o.OutDir, o.PlaceholderDir, false)
+	if err != nil {
+		return err
+	}
+	sw.log(o.Log)
+	if o.ContractCode != "" {
+		if p.replaced, err = checkShipped(ctx, o); err != nil {
 			return err
 		}
 	}
-	if err := os.MkdirAll(o.PlaceholderDir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", o.PlaceholderDir, err)
+	version, err := chooseVersion(o, name)
+	if err != nil {
+		return err
+	}
+	p.res = &Result{Version: version, Name: name, FileName: version + "_" + name + ".up.sql", SizeLimit: o.SizeLimit, Compressed: o.Compress}
+	for _, r := range p.replaced {
+		p.res.Replaced = append(p.res.Replaced, r.name)
+	}
+	if _, err := migrations.ParseName(p.res.FileName); err != nil {
+		return err
+	}
+	if err := sameFileSystem(o.OutDir, o.PlaceholderDir, filepath.Dir(o.ManifestPath), filepath.Dir(o.LockPath)); err != nil {
+		return err
+	}
+	if p.stage, err = newStaging(o.OutDir); err != nil {
+		return err
+	}
+	check := []string{p.stage.path("production.001"), p.stage.path(journalName),
+		filepath.Join(o.OutDir, p.res.FileName), filepath.Join(o.OutDir, p.res.FileName+migrations.GzipSuffix),
+		filepath.Join(o.OutDir, migrations.PartName(p.res.FileName, 1)), filepath.Join(o.OutDir, downName(p.res.FileName))}
+	return checkIgnored(ctx, check)
+}
+
+// sameFileSystem refuses directories on different file systems: files
+// move from the staging directory to their final names by link and rename.
+func sameFileSystem(outDir string, dirs ...string) error {
+	dev := func(dir string) (uint64, bool) {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return 0, false
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return 0, false
+		}
+		return uint64(st.Dev), true //nolint:unconvert // Dev's type differs between systems
+	}
+	want, ok := dev(outDir)
+	if !ok {
+		return nil
+	}
+	for _, d := range dirs {
+		if got, ok := dev(d); ok && got != want {
+			return fmt.Errorf("%s and %s are on different file systems: securemig writes every file in %s first and then moves it into place, so both must be on one file system", outDir, d, outDir)
+		}
 	}
 	return nil
 }
@@ -259,7 +329,7 @@ func chooseVersion(o Options, name string) (string, error) {
 		taken[e.Version] = true
 	}
 	for _, dir := range []string{o.OutDir, o.PlaceholderDir} {
-		names, _ := filepath.Glob(filepath.Join(dir, "[0-9]*_*.sql"))
+		names, _ := filepath.Glob(filepath.Join(dir, "[0-9]*_*.sql*"))
 		for _, n := range names {
 			if b := filepath.Base(n); len(b) > 14 {
 				taken[b[:14]] = true
@@ -288,104 +358,215 @@ func generatedAt(version string) time.Time {
 	return t.UTC()
 }
 
+// session is the database side of contract mode.
+type session struct {
+	conn       *pgx.Conn
+	contractID string
+	workbook   string
+	tables     []*Table
+	// counts are the expected row counts; fromLog tells they come from the
+	// import log rather than from counting.
+	counts  []TableCount
+	fromLog bool
+	pgDump  string
+}
+
+func (s *session) close(ctx context.Context) {
+	if s != nil && s.conn != nil {
+		// Closing the session also releases the advisory lock.
+		s.conn.Close(context.WithoutCancel(ctx))
+	}
+}
+
 func generateContract(ctx context.Context, o Options) (*Result, error) {
-	start := time.Now()
-	conn, err := pgx.Connect(ctx, o.DSN)
+	p := &plan{opts: o, start: time.Now()}
+	// The files (sweeping, version, staging directory, git checks) are
+	// prepared while the database is.
+	files := make(chan error, 1)
+	go func() { files <- p.prepare(ctx, "import_pricing_data_"+fileCode(o.ContractCode)) }()
+	s, err := openSession(ctx, o)
+	if ferr := <-files; err == nil {
+		err = ferr
+	}
+	defer s.close(ctx)
+	if err != nil {
+		return p.fail(err)
+	}
+	p.header = Header{Kind: KindProduction, Version: p.res.Version, Name: p.res.Name, ContractCode: o.ContractCode,
+		ContractID: s.contractID, WorkbookSHA256: s.workbook, ToolVersion: o.ToolVersion, GeneratedAt: generatedAt(p.res.Version),
+		Tables: s.counts}
+	p.res.Tables = s.counts
+	p.guard = guardSQL(o.ContractCode, p.res.FileName)
+	sc, err := openScope(ctx, s.conn, s.tables, s.contractID)
+	if err != nil {
+		return p.fail(err)
+	}
+	scopeClosed := false
+	closeScope := func() {
+		if scopeClosed {
+			return
+		}
+		scopeClosed = true
+		if err := sc.close(ctx, s.conn); err != nil {
+			fmt.Fprintf(o.Log, "warning: %v; the next securemig command on this database removes it\n", err)
+		}
+	}
+	defer closeScope()
+	pinned := make([]string, len(s.tables))
+	for i, t := range s.tables {
+		pinned[i] = dump.QuoteName(t.Schema, t.Name)
+	}
+	dumpBody := func(w io.Writer) error {
+		return dump.Run(ctx, o.DSN, dump.Options{PgDump: s.pgDump, Include: pinned, RowSecurity: true, Role: sc.role}, w)
+	}
+	fmt.Fprintf(o.Log, "dumping contract %s (%d tables) with %s (prepared in %s)\n", o.ContractCode, len(s.tables), s.pgDump, since(p.start))
+	err = p.stream(dumpBody)
+	var ce *countError
+	if errors.As(err, &ce) && s.fromLog {
+		fmt.Fprintf(o.Log, "the contract's rows differ from its import log (%v); counting them and dumping again\n", ce)
+		if err = p.restart(); err == nil {
+			if s.counts, err = countTables(ctx, s.conn, s.tables, s.contractID); err == nil {
+				p.header.Tables, p.res.Tables = s.counts, s.counts
+				err = p.stream(dumpBody)
+			}
+		}
+	}
+	if err != nil {
+		return p.fail(err)
+	}
+	if err := p.writeDown(downSQL(p.res.FileName, o.ContractCode, s.contractID, s.tables)); err != nil {
+		return p.fail(err)
+	}
+	// The dump role goes while the files are committed.
+	scopeDone := make(chan struct{})
+	go func() { closeScope(); close(scopeDone) }()
+	res, err := p.finish(ctx)
+	<-scopeDone
+	return res, err
+}
+
+// openSession connects to the local database, takes the generator's
+// advisory lock, removes stale dump roles, and resolves the contract, its
+// tables, their expected row counts and pg_dump.
+func openSession(ctx context.Context, o Options) (*session, error) {
+	cfg, err := pgx.ParseConfig(o.DSN)
+	if err != nil {
+		return nil, errors.New("invalid database URL") // the parse error may hold the password
+	}
+	cfg.RuntimeParams["application_name"] = "securemig gen"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the local database: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "SET lock_timeout = '60s'"); err != nil {
-		return nil, fmt.Errorf("preparing the session: %w", err)
+	s := &session{conn: conn}
+	type found struct {
+		prog string
+		err  error
 	}
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", scopeLockKey); err != nil {
-		return nil, fmt.Errorf("waiting for another securemig gen on this database: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", scopeLockKey) //nolint:errcheck // the session ends anyway
-	if _, err := conn.Exec(ctx, "RESET lock_timeout"); err != nil {
-		return nil, fmt.Errorf("preparing the session: %w", err)
-	}
-	if err := removeStaleScopes(ctx, conn); err != nil {
-		return nil, err
-	}
-	contractID, err := ContractID(ctx, conn, o.ContractCode)
-	if err != nil {
-		return nil, err
-	}
-	tables, err := resolveTables(ctx, conn, o)
-	if err != nil {
-		return nil, err
-	}
-	expected, err := Stats(ctx, conn, tables, contractID, false)
-	if err != nil {
-		return nil, err
-	}
-	wb := o.WorkbookSHA256
-	if wb == "" {
-		if wb, err = workbookDigest(ctx, conn, o.ContractCode); err != nil {
-			return nil, err
-		}
-	}
-	p := &plan{opts: o, start: start}
-	if p.replaced, err = checkShipped(ctx, o); err != nil {
-		return nil, err
-	}
-	if err := p.prepare(ctx, "import_pricing_data_"+fileCode(o.ContractCode)); err != nil {
-		return nil, err
-	}
-	major, err := dump.ServerMajor(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	prog, err := dump.FindPgDump(ctx, o.PgDump, major)
-	if err != nil {
-		return nil, err
-	}
-	p.header = Header{Kind: KindProduction, Version: p.res.Version, Name: p.res.Name, ContractCode: o.ContractCode,
-		ContractID: contractID, WorkbookSHA256: wb, ToolVersion: o.ToolVersion, GeneratedAt: generatedAt(p.res.Version)}
-	for _, s := range expected {
-		p.header.Tables = append(p.header.Tables, TableCount{Table: s.Table, Rows: s.Rows})
-	}
-	p.res.Tables = p.header.Tables
-	p.guard = guardSQL(o.ContractCode, p.res.FileName)
-	fmt.Fprintf(o.Log, "dumping contract %s (%d tables) with %s (prepared in %s)\n", o.ContractCode, len(tables), prog, since(start))
-	err = p.writeProduction(func(w io.Writer) error {
-		sc, err := openScope(ctx, conn, tables, contractID)
+	pgDump := make(chan found, 1)
+	go func() {
+		major, err := serverMajor(ctx, conn)
 		if err != nil {
-			return err
+			pgDump <- found{err: err}
+			return
 		}
-		pinned := make([]string, len(tables))
-		for i, t := range tables {
-			pinned[i] = dump.QuoteName(t.Schema, t.Name)
-		}
-		runErr := dump.Run(ctx, o.DSN, dump.Options{PgDump: prog, Include: pinned, RowSecurity: true, Role: sc.role}, w)
-		if err := sc.close(ctx, conn); err != nil && runErr == nil {
-			runErr = err
-		}
-		return runErr
-	})
+		prog, err := dump.FindPgDump(ctx, o.PgDump, major)
+		pgDump <- found{prog, err}
+	}()
+	err = s.resolve(ctx, o)
+	f := <-pgDump
+	if err == nil {
+		s.pgDump, err = f.prog, f.err
+	}
 	if err != nil {
-		return p.fail(err)
+		s.close(ctx)
+		return nil, err
 	}
-	down := downSQL(p.res.FileName, o.ContractCode, contractID, tables)
-	if err := p.writeDown(down); err != nil {
-		return p.fail(err)
+	return s, nil
+}
+
+// serverMajor reads the server's major version from what it reported when
+// the session started (no query: conn may be busy).
+func serverMajor(ctx context.Context, conn *pgx.Conn) (int, error) {
+	v := conn.PgConn().ParameterStatus("server_version")
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
 	}
-	return p.finish(ctx)
+	if n == 0 {
+		return 0, fmt.Errorf("unrecognised server version %q", v)
+	}
+	return n, nil
+}
+
+func (s *session) resolve(ctx context.Context, o Options) error {
+	lock := fmt.Sprintf("SET lock_timeout = '60s'; SELECT pg_advisory_lock(%d); RESET lock_timeout", scopeLockKey)
+	if _, err := s.conn.PgConn().Exec(ctx, lock).ReadAll(); err != nil {
+		return fmt.Errorf("waiting for another securemig gen on this database: %w", err)
+	}
+	if _, err := sweepScopes(ctx, s.conn, true); err != nil {
+		return err
+	}
+	var err error
+	if s.contractID, err = ContractID(ctx, s.conn, o.ContractCode); err != nil {
+		return err
+	}
+	if s.tables, err = resolveTables(ctx, s.conn, o); err != nil {
+		return err
+	}
+	logged, err := importLog(ctx, s.conn, o.ContractCode)
+	if err != nil {
+		return err
+	}
+	s.workbook = o.WorkbookSHA256
+	if s.workbook == "" {
+		s.workbook = logged.workbook
+	}
+	if s.counts, s.fromLog = logged.countsOf(s.tables); !s.fromLog {
+		s.counts, err = countTables(ctx, s.conn, s.tables, s.contractID)
+	}
+	return err
+}
+
+// countTables counts the contract's rows in each table.
+func countTables(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID string) ([]TableCount, error) {
+	stats, err := Stats(ctx, conn, tables, contractID, false)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]TableCount, len(stats))
+	for i, st := range stats {
+		counts[i] = TableCount{Table: st.Table, Rows: st.Rows}
+	}
+	return counts, nil
 }
 
 // resolveTables resolves the patterns and keeps the contract tables in
 // foreign-key order; explicit patterns selecting other data are an error.
+// The default patterns resolve once: their tables without a path to the
+// contracts table are left out.
 func resolveTables(ctx context.Context, conn *pgx.Conn, o Options) ([]*Table, error) {
-	include, exclude := o.Include, o.Exclude
-	if len(include) == 0 {
-		var err error
-		if include, exclude, err = DefaultPatterns(ctx, conn); err != nil {
+	if len(o.Include) == 0 {
+		rels, err := dump.Resolve(ctx, conn, DefaultInclude, append(append([]string(nil), DefaultExclude...), o.Exclude...))
+		if err != nil {
+			return nil, fmt.Errorf("resolving the default pricing patterns: %w", err)
+		}
+		var tableRels []dump.Relation
+		for _, r := range rels {
+			if r.Kind == dump.KindTable {
+				tableRels = append(tableRels, r)
+			}
+		}
+		tables, _, err := ContractTables(ctx, conn, tableRels)
+		if err != nil {
 			return nil, err
 		}
-		exclude = append(exclude, o.Exclude...)
+		return tables, requireContracts(tables)
 	}
-	rels, err := dump.Resolve(ctx, conn, include, exclude)
+	rels, err := dump.Resolve(ctx, conn, o.Include, o.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -401,116 +582,137 @@ func resolveTables(ctx context.Context, conn *pgx.Conn, o Options) ([]*Table, er
 		return nil, fmt.Errorf("the patterns select tables that hold no contract data (no foreign key leads to %s.%s): %s; exclude them with -T",
 			contractsSchema, contractsTable, strings.Join(names, ", "))
 	}
-	var hasContracts bool
+	return tables, requireContracts(tables)
+}
+
+func requireContracts(tables []*Table) error {
 	for _, t := range tables {
-		hasContracts = hasContracts || (t.Schema == contractsSchema && t.Name == contractsTable)
+		if t.Schema == contractsSchema && t.Name == contractsTable {
+			return nil
+		}
 	}
-	if !hasContracts {
-		return nil, fmt.Errorf("the patterns must select %s.%s (the contract row itself)", contractsSchema, contractsTable)
-	}
-	return tables, nil
+	return fmt.Errorf("the patterns must select %s.%s (the contract row itself)", contractsSchema, contractsTable)
 }
 
-// workbookDigest reads the workbook SHA-256 of the contract's last
-// successful import from the import log ("" when there is none).
-func workbookDigest(ctx context.Context, conn *pgx.Conn, code string) (string, error) {
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT to_regclass('public.pricing_imports') IS NOT NULL").Scan(&exists); err != nil {
-		return "", fmt.Errorf("reading the import log: %w", err)
-	}
-	if !exists {
-		return "", nil
-	}
-	var sum string
-	err := conn.QueryRow(ctx, `SELECT workbook_sha256 FROM public.pricing_imports
-WHERE contract_code = $1 AND status = 'imported' ORDER BY started_at DESC LIMIT 1`, code).Scan(&sum)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading the import log: %w", err)
-	}
-	return strings.TrimSpace(sum), nil
+// loggedImport is what the import log says about a contract's last
+// successful import.
+type loggedImport struct {
+	workbook string
+	counts   map[string]int64 // by table name (schema public)
 }
 
-// writeProduction writes header, guard and the body produced by body
-// (through the \restrict filter) to the production file, checks the dumped
-// row counts against the header's, then writes the placeholder from the
-// production file. Both stay under temporary names until finish: the
-// production phase (what benchmarks compare with a bare pg_dump) is not
-// slowed by the scrubber competing for the CPU.
-func (p *plan) writeProduction(body func(w io.Writer) error) error {
+// importLog reads the contract's last successful import from the import
+// log (zero when there is none).
+func importLog(ctx context.Context, conn *pgx.Conn, code string) (loggedImport, error) {
+	var l loggedImport
+	err := conn.QueryRow(ctx, `SELECT l.workbook_sha256, l.row_counts FROM public.pricing_imports l
+WHERE to_regclass('public.pricing_imports') IS NOT NULL AND l.contract_code = $1 AND l.status = 'imported'
+ORDER BY l.started_at DESC LIMIT 1`, code).Scan(&l.workbook, &l.counts)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return loggedImport{}, nil
+	case err != nil:
+		var exists bool
+		if qerr := conn.QueryRow(ctx, "SELECT to_regclass('public.pricing_imports') IS NOT NULL").Scan(&exists); qerr == nil && !exists {
+			return loggedImport{}, nil
+		}
+		return l, fmt.Errorf("reading the import log: %w", err)
+	}
+	l.workbook = strings.TrimSpace(l.workbook)
+	return l, nil
+}
+
+// countsOf returns the logged row counts of tables, in their order; ok is
+// false unless the log has every one of them.
+func (l loggedImport) countsOf(tables []*Table) ([]TableCount, bool) {
+	if len(l.counts) == 0 {
+		return nil, false
+	}
+	out := make([]TableCount, len(tables))
+	for i, t := range tables {
+		n, ok := l.counts[t.Name]
+		if !ok || t.Schema != "public" {
+			return nil, false
+		}
+		out[i] = TableCount{Table: t.String(), Rows: n}
+	}
+	return out, true
+}
+
+// stream writes the production file and the placeholder in one pass over
+// the body produced by body: each chunk of pg_dump's output (through the
+// \restrict filter) goes to the production file, then through the
+// scrubber to the placeholder, and both to the leak check, digests
+// computed on the way. It checks the dumped row counts against the
+// header's.
+func (p *plan) stream(body func(w io.Writer) error) error {
 	o := p.opts
 	start := time.Now()
 	limit := int64(0)
 	if o.Split {
 		limit = o.SizeLimit
 	}
-	prod, err := newSink(o.OutDir, p.res.FileName, limit)
+	var err error
+	if p.prod, err = newSink(p.stage.dir, "production", p.res.FileName, limit, o.Compress); err != nil {
+		return err
+	}
+	if p.ph, err = newSink(p.stage.dir, "placeholder", p.res.FileName, 0, o.Compress); err != nil {
+		return err
+	}
+	phHeader := p.header
+	phHeader.Kind = KindPlaceholder
+	if _, err := io.WriteString(p.prod, p.header.Format()+p.guard); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(p.ph, phHeader.Format()+p.guard); err != nil {
+		return err
+	}
+	st := newTee(p.prod, p.ph, o.tamper)
+	f := newBodyFilter(st)
+	err = body(f)
+	if err == nil {
+		err = f.close()
+	}
+	// The placeholder side's error (a leak, say) explains a failed write.
+	if terr := st.close(); terr != nil && (err == nil || errors.Is(err, terr) || errors.Is(err, errTeeEnded)) {
+		err = terr
+	}
 	if err != nil {
-		return err
-	}
-	p.pending = append(p.pending, prod)
-	p.prod = prod
-	prefix := p.header.Format() + p.guard
-	if _, err := io.WriteString(prod, prefix); err != nil {
-		return err
-	}
-	f := newBodyFilter(prod)
-	if err := body(f); err != nil {
-		return err
-	}
-	if err := f.close(); err != nil {
 		return err
 	}
 	if err := checkCounts(p.header.Tables, f); err != nil {
 		return err
 	}
-	if err := prod.flush(); err != nil {
+	if err := p.prod.finish(); err != nil {
 		return err
 	}
-	p.res.SHA256, p.res.Size = prod.digest(), prod.size
-	p.res.OverLimit = !o.Split && prod.size > o.SizeLimit
-	p.res.Timing.Production = time.Since(start)
-	fmt.Fprintf(o.Log, "production file: %d bytes, sha256 %s (written in %s)\n", prod.size, p.res.SHA256, since(start))
-	return p.writePlaceholder(int64(len(prefix)))
-}
-
-// writePlaceholder scrubs the production file's body (after its skip bytes
-// of header and guard) into the placeholder.
-func (p *plan) writePlaceholder(skip int64) error {
-	o := p.opts
-	start := time.Now()
-	ph, err := newSink(o.PlaceholderDir, p.res.FileName, 0)
-	if err != nil {
+	if err := p.ph.finish(); err != nil {
 		return err
 	}
-	p.pending = append(p.pending, ph)
-	p.ph = ph
-	phHeader := p.header
-	phHeader.Kind = KindPlaceholder
-	if _, err := io.WriteString(ph, phHeader.Format()+p.guard); err != nil {
-		return err
-	}
-	r, err := openConcat(p.prod.tempPaths())
-	if err != nil {
-		return fmt.Errorf("writing the placeholder: %w", err)
-	}
-	defer r.Close()
-	if _, err := io.CopyN(io.Discard, r, skip); err != nil {
-		return fmt.Errorf("writing the placeholder: reading the production file: %w", err)
-	}
-	if _, err := Scrub(r, ph); err != nil {
-		return fmt.Errorf("writing the placeholder: %w", err)
-	}
-	if err := ph.flush(); err != nil {
-		return err
-	}
-	p.res.PlaceholderSHA256 = ph.digest()
-	p.res.Timing.Placeholder = time.Since(start)
-	fmt.Fprintf(o.Log, "placeholder: %d bytes (scrubbed in %s)\n", ph.size, since(start))
+	p.res.Timing.Dump = time.Since(start)
+	p.res.Timing.Prepare = start.Sub(p.start)
+	fmt.Fprintf(o.Log, "production file: %d bytes; placeholder %d bytes, leak check passed (written in %s)\n", p.prod.size, p.ph.size, since(start))
 	return nil
 }
+
+// restart discards the staged production file and placeholder.
+func (p *plan) restart() error {
+	for _, s := range []*sink{p.prod, p.ph} {
+		s.close()
+		for _, part := range s.parts {
+			if err := os.Remove(part.path); err != nil {
+				return fmt.Errorf("discarding %s: %w", part.path, err)
+			}
+		}
+	}
+	p.prod, p.ph = nil, nil
+	return nil
+}
+
+// countError is a dump whose row counts differ from the expected ones.
+type countError struct{ msg string }
+
+func (e *countError) Error() string { return e.msg }
 
 // checkCounts compares the rows dumped per table with the expected counts.
 func checkCounts(expected []TableCount, f *bodyFilter) error {
@@ -525,122 +727,179 @@ func checkCounts(expected []TableCount, f *bodyFilter) error {
 	}
 	for _, t := range expected {
 		if got := f.counts[t.Table]; got != t.Rows {
-			return fmt.Errorf("the dump holds %d rows of %s where the contract has %d (was the database changed meanwhile?)", got, t.Table, t.Rows)
+			return &countError{fmt.Sprintf("the dump holds %d rows of %s where the contract has %d (was the database changed meanwhile?)", got, t.Table, t.Rows)}
 		}
 	}
 	return nil
 }
 
 func (p *plan) writeDown(sql string) error {
-	s, err := newSink(p.opts.OutDir, downName(p.res.FileName), 0)
+	s, err := newSink(p.stage.dir, "down", downName(p.res.FileName), 0, false)
 	if err != nil {
 		return err
 	}
-	p.pending = append(p.pending, s)
 	p.down = s
 	if _, err := io.WriteString(s, sql); err != nil {
 		return err
 	}
-	return s.flush()
+	return s.finish()
 }
 
-// finish runs the leak check on the temporary files, moves them to their
-// final names and records the migration in the lock file and the manifest.
+// finish syncs the staged files, gives them their final names and records
+// the migration in the lock file and the manifest, journalled (see staging).
 func (p *plan) finish(ctx context.Context) (*Result, error) {
-	o := p.opts
+	o, r := p.opts, p.res
 	start := time.Now()
-	if o.afterScrub != nil {
-		if err := o.afterScrub(p.prod.tempPaths()[0], p.ph.tempPaths()[0]); err != nil {
-			return p.fail(err)
-		}
-	}
-	if err := p.leakCheck(); err != nil {
-		return p.fail(err)
-	}
-	p.res.Timing.LeakCheck = time.Since(start)
-	fmt.Fprintf(o.Log, "placeholder: leak check passed in %s\n", since(start))
 	if err := ctx.Err(); err != nil {
 		return p.fail(err)
 	}
-	start = time.Now()
-	if err := p.commit(); err != nil {
+	if err := p.syncAll(); err != nil {
 		return p.fail(err)
+	}
+	r.SHA256, r.Size = p.prod.storedDigest()
+	r.SQLSHA256, r.SQLSize = p.prod.sqlDigest(), p.prod.size
+	r.PlaceholderSHA256, _ = p.ph.storedDigest()
+	r.PlaceholderSQLSHA256 = p.ph.sqlDigest()
+	r.OverLimit = !o.Split && r.Size > o.SizeLimit
+	j, err := p.journalFor()
+	if err != nil {
+		return p.fail(err)
+	}
+	if err := p.stage.writeJournal(j); err != nil {
+		return p.fail(err)
+	}
+	p.journal = j
+	for _, f := range j.Files {
+		if err := linkNew(f.Staged, f.Final); err != nil {
+			return p.fail(err)
+		}
 	}
 	if err := p.record(); err != nil {
 		return p.fail(err)
 	}
+	p.journal = nil // committed: the manifest lists the migration
 	p.removeReplaced()
-	p.res.Timing.Commit = time.Since(start)
-	p.res.Timing.Total = time.Since(p.start)
-	return p.res, nil
+	if err := p.stage.remove(); err != nil {
+		fmt.Fprintf(o.Log, "warning: %v\n", err)
+	}
+	r.Timing.Commit = time.Since(start)
+	r.Timing.Total = time.Since(p.start)
+	return r, nil
 }
 
-func (p *plan) leakCheck() error {
-	prod, err := openConcat(p.prod.tempPaths())
-	if err != nil {
-		return fmt.Errorf("leak check: %w", err)
-	}
-	defer prod.Close()
-	ph, err := os.Open(p.ph.tempPaths()[0])
-	if err != nil {
-		return fmt.Errorf("leak check: %w", err)
-	}
-	defer ph.Close()
-	return CheckLeak(prod, ph)
-}
-
-// commit syncs the written files and gives them their final names.
-func (p *plan) commit() error {
-	w, err := p.prod.commit()
-	if err != nil {
-		return err
-	}
-	p.created = append(p.created, w.Paths...)
-	p.res.Production, p.res.Parts = w.Path, w.Parts
-	if len(w.Parts) > 0 {
-		p.res.Production = w.Paths[0]
-	}
+// syncAll makes the staged files durable, all at once.
+func (p *plan) syncAll() error {
+	sinks := []*sink{p.prod, p.ph}
 	if p.down != nil {
-		w, err := p.down.commit()
-		if err != nil {
-			return err
+		sinks = append(sinks, p.down)
+	}
+	for _, part := range p.ph.parts {
+		if err := part.f.Chmod(0o644); err != nil {
+			return fmt.Errorf("writing the placeholder: %w", err)
 		}
-		p.created = append(p.created, w.Path)
-		p.res.Down = w.Path
 	}
-	w, err = p.ph.commit()
-	if err != nil {
-		return err
+	errs := make(chan error, len(sinks))
+	for _, s := range sinks {
+		go func() { errs <- s.sync() }()
 	}
-	p.created = append(p.created, w.Path)
-	p.res.Placeholder = w.Path
-	if err := os.Chmod(w.Path, 0o644); err != nil {
-		return fmt.Errorf("writing the placeholder: %w", err)
+	var err error
+	for range sinks {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}
+
+// journalFor lists the commit: final files, lock entry, replaced migrations.
+func (p *plan) journalFor() (*journal, error) {
+	o, r := p.opts, p.res
+	abs := func(path string) (string, error) {
+		a, err := filepath.Abs(path)
+		if err != nil {
+			return "", fmt.Errorf("resolving %s: %w", path, err)
+		}
+		return a, nil
+	}
+	j := &journal{Name: r.FileName, SHA256: r.SHA256}
+	var err error
+	if j.LockPath, err = abs(o.LockPath); err != nil {
+		return nil, err
+	}
+	if j.ManifestPath, err = abs(o.ManifestPath); err != nil {
+		return nil, err
+	}
+	add := func(s *sink, dir string) {
+		staged, final, _ := s.finals(dir)
+		for i := range staged {
+			j.Files = append(j.Files, journalFile{Staged: staged[i], Final: final[i]})
+		}
+	}
+	add(p.prod, o.OutDir)
+	if p.down != nil {
+		add(p.down, o.OutDir)
+	}
+	add(p.ph, o.PlaceholderDir)
+	for i := range j.Files {
+		if j.Files[i].Staged, err = abs(j.Files[i].Staged); err != nil {
+			return nil, err
+		}
+		if j.Files[i].Final, err = abs(j.Files[i].Final); err != nil {
+			return nil, err
+		}
+	}
+	for _, rp := range p.replaced {
+		files := p.replacedFiles(rp)
+		for i := range files {
+			if files[i], err = abs(files[i]); err != nil {
+				return nil, err
+			}
+		}
+		j.Replaced = append(j.Replaced, journalReplaced{Name: rp.name, Entry: rp.entry, Files: files})
+	}
+	return j, nil
+}
+
+// linkNew gives the staged file its final name; it fails rather than
+// replace an existing file. The staged name stays until the commit is done,
+// so an interrupted commit can tell its own files.
+func linkNew(staged, path string) error {
+	if err := os.Link(staged, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists; refusing to overwrite it", path)
+		}
+		return fmt.Errorf("creating %s: %w", path, err)
 	}
 	return nil
 }
 
 // record adds the lock entry (dropping the replaced ones in the same
-// write), then updates the manifest (restoring the lock file if that fails).
+// write), then updates the manifest, which completes the commit. Both are
+// written through the staging directory, never leaving a temporary file
+// beside them.
 func (p *plan) record() error {
 	o, r := p.opts, p.res
 	entry := &lockfile.Entry{
 		SHA256: r.SHA256, Size: r.Size, ContractCode: o.ContractCode, WorkbookSHA256: p.header.WorkbookSHA256,
 		GeneratedAt: p.header.GeneratedAt, ToolVersion: o.ToolVersion, Tables: map[string]int64{},
-		Parts: r.Parts, PlaceholderSHA256: r.PlaceholderSHA256, CreatedAt: time.Now().UTC(), CreatedBy: o.actor(),
+		PlaceholderSHA256: r.PlaceholderSHA256, CreatedAt: time.Now().UTC(), CreatedBy: o.actor(),
+	}
+	if r.Compressed {
+		entry.Compression = lockfile.Gzip
+		entry.SQLSHA256, entry.SQLSize = r.SQLSHA256, r.SQLSize
+		entry.PlaceholderSQLSHA256 = r.PlaceholderSQLSHA256
 	}
 	for _, t := range r.Tables {
 		entry.Tables[t.Table] = t.Rows
 	}
-	if r.Down != "" {
-		sum, err := fileSHA256(r.Down)
-		if err != nil {
-			return err
-		}
-		entry.DownSHA256 = sum
+	if p.down != nil {
+		_, final, _ := p.down.finals(o.OutDir)
+		r.Down = final[0]
+		entry.DownSHA256 = p.down.sqlDigest()
 	}
-	old := map[string]*lockfile.Entry{}
-	err := lockfile.Update(o.LockPath, func(f *lockfile.File) error {
+	_, finals, parts := p.prod.finals(o.OutDir)
+	r.Production, r.Parts, entry.Parts = finals[0], parts, parts
+	_, finals, _ = p.ph.finals(o.PlaceholderDir)
+	r.Placeholder = finals[0]
+	err := lockfile.UpdateVia(o.LockPath, p.stage.dir, func(f *lockfile.File) error {
 		if _, ok := f.Lookup(r.FileName); ok {
 			return fmt.Errorf("%s already has an entry for %s", o.LockPath, r.FileName)
 		}
@@ -652,7 +911,6 @@ func (p *plan) record() error {
 			if len(e.Uploads) > 0 {
 				return fmt.Errorf("%s was uploaded meanwhile (%s); it can no longer be replaced", rp.name, o.LockPath)
 			}
-			old[rp.name] = e
 			delete(f.Migrations, rp.name)
 		}
 		f.Migrations[r.FileName] = entry
@@ -661,17 +919,7 @@ func (p *plan) record() error {
 	if err != nil {
 		return err
 	}
-	if err = p.updateManifest(); err != nil {
-		undo := lockfile.Update(o.LockPath, func(f *lockfile.File) error {
-			delete(f.Migrations, r.FileName)
-			for name, e := range old {
-				f.Migrations[name] = e
-			}
-			return nil
-		})
-		return errors.Join(err, undo)
-	}
-	return nil
+	return p.updateManifest()
 }
 
 // actor returns who runs the generation.

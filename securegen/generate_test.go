@@ -268,19 +268,18 @@ func TestForcedLeakFailsAndLeavesNothing(t *testing.T) {
 	dsn := contractDB(t)
 	ws := newWorkspace(t)
 	o := ws.options(dsn, "SAMPLE")
-	o.afterScrub = func(prodPath, ph string) error {
-		// Copy one real price row back into the placeholder.
-		prod, err := os.ReadFile(prodPath)
-		if err != nil {
-			return err
+	// Copy one real price row back into the placeholder as it streams.
+	inBlock, done := false, false
+	o.tamper = func(prod, ph []byte) ([]byte, error) {
+		switch {
+		case done:
+		case inBlock:
+			done = true
+			return prod, nil
+		case bytes.HasPrefix(prod, []byte("COPY public.re_shipment_type_prices")):
+			inBlock = true
 		}
-		b, err := os.ReadFile(ph)
-		if err != nil {
-			return err
-		}
-		realRow := rowAfter(prod, "COPY public.re_shipment_type_prices")
-		fakeRow := rowAfter(b, "COPY public.re_shipment_type_prices")
-		return os.WriteFile(ph, bytes.Replace(b, fakeRow, realRow, 1), 0o644)
+		return ph, nil
 	}
 	manifestBefore, _ := os.ReadFile(ws.manifest)
 	_, err := Generate(ctx, o)

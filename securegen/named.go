@@ -29,7 +29,7 @@ func generateNamed(ctx context.Context, o Options) (*Result, error) {
 	}
 	p := &plan{opts: o, start: start}
 	if err := p.prepare(ctx, o.Name); err != nil {
-		return nil, err
+		return p.fail(err)
 	}
 	p.header = Header{Kind: KindProduction, Version: p.res.Version, Name: o.Name, Source: filepath.Base(o.Source),
 		WorkbookSHA256: o.WorkbookSHA256, ToolVersion: o.ToolVersion, GeneratedAt: generatedAt(p.res.Version)}
@@ -37,7 +37,7 @@ func generateNamed(ctx context.Context, o Options) (*Result, error) {
 		p.header.Tables = append(p.header.Tables, TableCount{Table: t, Rows: counts.counts[t]})
 	}
 	p.res.Tables = p.header.Tables
-	err = p.writeProduction(func(w io.Writer) error {
+	err = p.stream(func(w io.Writer) error {
 		f, err := os.Open(o.Source)
 		if err != nil {
 			return fmt.Errorf("opening %s: %w", o.Source, err)

@@ -2,7 +2,10 @@ package securegen
 
 import (
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -236,7 +239,7 @@ func TestBodyFilter(t *testing.T) {
 
 func TestSinkSplitsAtLineBoundaries(t *testing.T) {
 	dir := t.TempDir()
-	s, err := newSink(dir, "20261121120000_x.up.sql", 10)
+	s, err := newSink(dir, "production", "20261121120000_x.up.sql", 10, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,37 +248,95 @@ func TestSinkSplitsAtLineBoundaries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w, err := s.commit()
-	if err != nil {
+	if err := s.finish(); err != nil {
 		t.Fatal(err)
 	}
-	var parts []string
-	for _, p := range w.Paths {
+	if err := s.sync(); err != nil {
+		t.Fatal(err)
+	}
+	staged, final, parts := s.finals("/final")
+	var got []string
+	for i, p := range staged {
 		b, _ := os.ReadFile(p)
-		parts = append(parts, string(b))
+		got = append(got, string(b))
 		fi, _ := os.Stat(p)
 		if fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s mode %v", p, fi.Mode().Perm())
 		}
+		if want := fmt.Sprintf("/final/20261121120000_x.part-%03d.up.sql", i+1); final[i] != want {
+			t.Errorf("final name %s, want %s", final[i], want)
+		}
 	}
 	want := []string{"aaa\nbbb\n", "cc\ndddddd\n", "e\nffff\n"}
-	if strings.Join(parts, "|") != strings.Join(want, "|") || len(w.Parts) != 3 || w.Size != 25 {
-		t.Errorf("parts %q (%d), size %d", parts, len(w.Parts), w.Size)
+	if strings.Join(got, "|") != strings.Join(want, "|") || len(parts) != 3 || s.size != 25 {
+		t.Errorf("parts %q (%d), size %d", got, len(parts), s.size)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".securemig-*")); len(left) != 0 {
-		t.Errorf("temporary files left: %v", left)
+	if sum, n := s.storedDigest(); n != 25 || sum != s.sqlDigest() {
+		t.Errorf("stored digest %s %d of a plain file differs from its SQL digest", sum, n)
 	}
 	// A line longer than the limit cannot be split.
-	s, _ = newSink(dir, "20261121120001_x.up.sql", 4)
+	s, _ = newSink(dir, "long", "20261121120001_x.up.sql", 4, false)
 	if _, err := s.Write([]byte("toolong\n")); err == nil {
 		t.Error("over-long line accepted")
 	}
-	s.cleanup()
-	// Never overwrite.
-	s, _ = newSink(dir, "20261121120000_x.part-001.up.sql", 0)
-	s.Write([]byte("x\n"))
-	if _, err := s.commit(); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
-		t.Errorf("overwrite: %v", err)
+	s.close()
+}
+
+func TestSinkCompressesDeterministically(t *testing.T) {
+	dir := t.TempDir()
+	sql := strings.Repeat("COPY public.t (id, price_cents) FROM stdin;\n1\t100\n\\.\n", 1000)
+	var stored []string
+	for _, stem := range []string{"a", "b"} {
+		s, err := newSink(dir, stem, "20261121120000_x.up.sql", 0, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Written in two different chunkings: the bytes must not depend on it.
+		step := map[string]int{"a": 7, "b": 4096}[stem]
+		for i := 0; i < len(sql); i += step {
+			if _, err := s.Write([]byte(sql[i:min(i+step, len(sql))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.sync(); err != nil {
+			t.Fatal(err)
+		}
+		staged, final, _ := s.finals("/final")
+		if final[0] != "/final/20261121120000_x.up.sql.gz" {
+			t.Errorf("final name %s", final[0])
+		}
+		b, err := os.ReadFile(staged[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !zr.ModTime.IsZero() || zr.Name != "" {
+			t.Errorf("gzip header holds a time %v or name %q", zr.ModTime, zr.Name)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil || string(plain) != sql {
+			t.Fatalf("round trip: %v", err)
+		}
+		sum, n := s.storedDigest()
+		if n != int64(len(b)) || sum != fmt.Sprintf("%x", sha256.Sum256(b)) {
+			t.Errorf("stored digest %s %d does not describe the file", sum, n)
+		}
+		if s.sqlDigest() != fmt.Sprintf("%x", sha256.Sum256([]byte(sql))) || s.size != int64(len(sql)) {
+			t.Errorf("SQL digest does not describe the SQL")
+		}
+		stored = append(stored, string(b))
+	}
+	if stored[0] != stored[1] {
+		t.Error("identical SQL gave different gzip bytes")
+	}
+	if _, err := newSink(dir, "c", "20261121120000_x.up.sql", 10, true); err == nil {
+		t.Error("a compressed split sink was accepted")
 	}
 }
 

@@ -95,6 +95,19 @@ func inGit(ctx context.Context, path string) (string, error) {
 	return "", nil
 }
 
+// replacedFiles lists the files of a replaced migration: production file
+// (plain or compressed) or parts, down file, placeholder.
+func (p *plan) replacedFiles(r replaced) []string {
+	o := p.opts
+	files := []string{filepath.Join(o.OutDir, r.name), filepath.Join(o.OutDir, r.name+migrations.GzipSuffix),
+		filepath.Join(o.OutDir, downName(r.name)),
+		filepath.Join(o.PlaceholderDir, r.name), filepath.Join(o.PlaceholderDir, r.name+migrations.GzipSuffix)}
+	for _, part := range r.entry.Parts {
+		files = append(files, filepath.Join(o.OutDir, filepath.Base(part.Name)))
+	}
+	return files
+}
+
 // removeReplaced removes the replaced migrations' files once the new one
 // is recorded (their lock entries and manifest lines are already gone). A
 // file that cannot be removed is reported, not fatal: the new migration is
@@ -102,11 +115,7 @@ func inGit(ctx context.Context, path string) (string, error) {
 func (p *plan) removeReplaced() {
 	o := p.opts
 	for _, r := range p.replaced {
-		files := []string{filepath.Join(o.OutDir, r.name), filepath.Join(o.OutDir, downName(r.name)), filepath.Join(o.PlaceholderDir, r.name)}
-		for _, part := range r.entry.Parts {
-			files = append(files, filepath.Join(o.OutDir, filepath.Base(part.Name)))
-		}
-		for _, f := range files {
+		for _, f := range p.replacedFiles(r) {
 			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(o.Log, "warning: could not remove %s of the replaced migration: %v\n", f, err)
 			}
@@ -116,11 +125,31 @@ func (p *plan) removeReplaced() {
 }
 
 // updateManifest appends the new file name and, in the same atomic
-// rewrite, drops the replaced migrations' lines.
+// rewrite, drops the replaced migrations' lines. The new manifest is
+// written in the staging directory and renamed into place.
 func (p *plan) updateManifest() error {
+	path := p.opts.ManifestPath
 	names := make([]string, len(p.replaced))
 	for i, r := range p.replaced {
 		names[i] = r.name
 	}
-	return migrations.UpdateManifest(p.opts.ManifestPath, names, p.res.FileName)
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading manifest: %w", err)
+	}
+	next, err := migrations.EditManifest(old, names, p.res.FileName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tmp := p.stage.path("manifest")
+	if err := writeSynced(tmp, next, 0o644); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }

@@ -182,7 +182,7 @@ func TestFailedReplacementKeepsTheOldMigration(t *testing.T) {
 	o := ws.options(dsn, "SAMPLE")
 	o.Replace = true
 	boom := errors.New("injected failure")
-	o.afterScrub = func(string, string) error { return boom }
+	o.tamper = func([]byte, []byte) ([]byte, error) { return nil, boom }
 	if _, err := Generate(ctx, o); !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the injected failure", err)
 	}

@@ -50,7 +50,8 @@ type ScrubStats struct {
 func Scrub(r io.Reader, w io.Writer) (*ScrubStats, error) {
 	lr := newLineReader(r)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	st := &ScrubStats{Rows: map[string]int64{}}
+	s := newScrubber()
+	var out []byte
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -59,27 +60,75 @@ func Scrub(r io.Reader, w io.Writer) (*ScrubStats, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading the production file: %w", err)
 		}
-		h, isCopy, err := parseCopyHeader(line)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", lr.n, err)
+		if out, err = s.line(out[:0], line); err != nil {
+			return nil, err
 		}
-		if isCopy {
-			bw.Write(line)
-			if err := scrubBlock(lr, bw, h, st); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if keepLine(line) {
-			bw.Write(line)
-		} else {
-			st.Dropped++
-		}
+		bw.Write(out)
+	}
+	if err := s.close(); err != nil {
+		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("writing the placeholder: %w", err)
 	}
-	return st, nil
+	return s.stats, nil
+}
+
+// scrubber scrubs a dump body line by line as it streams past: line takes
+// each production line and appends what the placeholder gets for it.
+type scrubber struct {
+	stats  *ScrubStats
+	n      int // lines seen
+	inCopy bool
+	table  string
+	cols   []columnRule
+	any    bool // some column of the block is sensitive
+	// products holds the running products of compounded columns.
+	products    map[int]*big.Rat
+	fields, out [][]byte
+	buf         []byte // synthetic values of the current row
+}
+
+func newScrubber() *scrubber {
+	return &scrubber{stats: &ScrubStats{Rows: map[string]int64{}}}
+}
+
+// line appends to dst the placeholder's bytes for one whole production line
+// (newline included; a last line may lack it).
+func (s *scrubber) line(dst, line []byte) ([]byte, error) {
+	s.n++
+	if s.inCopy {
+		return s.row(dst, line)
+	}
+	h, isCopy, err := parseCopyHeader(line)
+	if err != nil {
+		return dst, fmt.Errorf("line %d: %w", s.n, err)
+	}
+	if isCopy {
+		if len(h.Columns) == 0 {
+			return dst, fmt.Errorf("line %d: COPY into %s has no column list, so its sensitive columns cannot be told", s.n, h.Table)
+		}
+		s.inCopy, s.table, s.cols = true, h.Table, columnRules(h)
+		s.any = false
+		for _, c := range s.cols {
+			s.any = s.any || c.sensitive
+		}
+		clear(s.products)
+		return append(dst, line...), nil
+	}
+	if keepLine(line) {
+		return append(dst, line...), nil
+	}
+	s.stats.Dropped++
+	return dst, nil
+}
+
+// close reports a body that ended inside COPY data.
+func (s *scrubber) close() error {
+	if s.inCopy {
+		return fmt.Errorf("COPY data for %s ends without its end-of-data line (\\.)", s.table)
+	}
+	return nil
 }
 
 func keepLine(line []byte) bool {
@@ -94,68 +143,56 @@ func keepLine(line []byte) bool {
 	return false
 }
 
-// scrubBlock rewrites one COPY block's data lines up to and including `\.`.
-func scrubBlock(lr *lineReader, bw *bufio.Writer, h copyHeader, st *ScrubStats) error {
-	if len(h.Columns) == 0 {
-		return fmt.Errorf("line %d: COPY into %s has no column list, so its sensitive columns cannot be told", lr.n, h.Table)
+// row rewrites one line of COPY data (or its end line `\.`).
+func (s *scrubber) row(dst, line []byte) ([]byte, error) {
+	if isCopyEnd(line) {
+		s.inCopy = false
+		return append(dst, line...), nil
 	}
-	cols := columnRules(h)
-	var any bool
-	for _, c := range cols {
-		any = any || c.sensitive
+	s.stats.Rows[s.table]++
+	if !s.any {
+		return append(dst, line...), nil
 	}
-	products := make(map[int]*big.Rat)
-	var (
-		fields, out [][]byte
-		buf         []byte // synthetic values of the current row
-	)
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			return fmt.Errorf("COPY data for %s ends without its end-of-data line (\\.)", h.Table)
-		}
-		if err != nil {
-			return fmt.Errorf("reading the production file: %w", err)
-		}
-		if isCopyEnd(line) {
-			bw.Write(line)
-			return nil
-		}
-		st.Rows[h.Table]++
-		if !any {
-			bw.Write(line)
+	text, nl := line, false
+	if n := len(text); n > 0 && text[n-1] == '\n' {
+		text, nl = text[:n-1], true
+	}
+	s.fields = splitFields(s.fields[:0], text)
+	if len(s.fields) != len(s.cols) {
+		return dst, fmt.Errorf("line %d: COPY row for %s has %d fields, the column list %d", s.n, s.table, len(s.fields), len(s.cols))
+	}
+	fields := s.fields
+	s.out = append(s.out[:0], fields...)
+	s.buf = s.buf[:0]
+	for i, c := range s.cols {
+		if !c.sensitive || c.compoundOf >= 0 || isNull(fields[i]) {
 			continue
 		}
-		fields = splitFields(fields[:0], bytes.TrimSuffix(line, []byte("\n")))
-		if len(fields) != len(cols) {
-			return fmt.Errorf("line %d: COPY row for %s has %d fields, the column list %d", lr.n, h.Table, len(fields), len(cols))
-		}
-		out = append(out[:0], fields...)
-		buf = buf[:0]
-		for i, c := range cols {
-			if !c.sensitive || c.compoundOf >= 0 || isNull(fields[i]) {
-				continue
-			}
-			start := len(buf)
-			buf = synthValue(buf, c, fields[0], fields[i])
-			out[i] = buf[start:len(buf):len(buf)]
-			st.Replaced++
-		}
-		for i, c := range cols {
-			if c.compoundOf < 0 || isNull(fields[i]) {
-				continue
-			}
-			out[i] = []byte(compoundValue(products, i, string(out[c.compoundOf]), string(fields[i])))
-			st.Replaced++
-		}
-		for i, f := range out {
-			if i > 0 {
-				bw.WriteByte('\t')
-			}
-			bw.Write(f)
-		}
-		bw.WriteByte('\n')
+		start := len(s.buf)
+		s.buf = synthValue(s.buf, c, fields[0], fields[i])
+		s.out[i] = s.buf[start:len(s.buf):len(s.buf)]
+		s.stats.Replaced++
 	}
+	for i, c := range s.cols {
+		if c.compoundOf < 0 || isNull(fields[i]) {
+			continue
+		}
+		if s.products == nil {
+			s.products = map[int]*big.Rat{}
+		}
+		s.out[i] = []byte(compoundValue(s.products, i, string(s.out[c.compoundOf]), string(fields[i])))
+		s.stats.Replaced++
+	}
+	for i, f := range s.out {
+		if i > 0 {
+			dst = append(dst, '\t')
+		}
+		dst = append(dst, f...)
+	}
+	if nl {
+		dst = append(dst, '\n')
+	}
+	return dst, nil
 }
 
 // Value kinds of sensitive columns, by name.

@@ -3,6 +3,7 @@ package securegen
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,40 +16,62 @@ import (
 	"github.com/securemig/securemig/migrations"
 )
 
-// sink writes a file (or, when splitting, numbered parts cut at line
-// boundaries) into a directory through temporary files, hashing while
-// writing. Nothing appears under the final names until commit.
+// gzipLevel is the compression level of --compress: nearly the default
+// level's ratio at a fraction of its time.
+const gzipLevel = gzip.BestSpeed
+
+// sink writes one output file (or, when splitting, numbered parts cut at
+// line boundaries) into a run's staging directory, hashing while writing:
+// the SQL written and, when compressing, the stored (gzip) bytes. The
+// files get their final names only at commit (see staging).
 type sink struct {
-	dir, name string
-	limit     int64 // > 0: split into parts of at most limit bytes
-	whole     hash.Hash
-	size      int64
-	parts     []*partFile
-	cur       *partFile
-	closed    bool
+	dir   string // staging directory
+	stem  string // staging file name stem
+	name  string // final file name of the SQL, <version>_<name>.up.sql
+	limit int64  // > 0: split into parts of at most limit bytes
+	sql   hash.Hash
+	size  int64 // SQL bytes written
+	gz    *gzip.Writer
+	parts []*partFile
+	cur   *partFile
 }
 
+// partFile is one staged file.
 type partFile struct {
+	path string
 	f    *os.File
 	bw   *bufio.Writer
-	h    hash.Hash // nil unless splitting
-	size int64
-	last byte // last byte written
+	wb   *writeBack
+	h    hash.Hash // stored bytes' digest; nil when it equals the SQL's
+	size int64     // stored bytes
+	last byte      // last byte written
 }
 
-// written describes a committed file.
-type written struct {
-	Path   string
-	SHA256 string
-	Size   int64
-	Parts  []lockfile.Part
-	Paths  []string // every file created (the whole file or its parts)
+// storedName is the final name of the stored file: name, or name.gz.
+func (s *sink) storedName() string {
+	if s.gz != nil {
+		return s.name + migrations.GzipSuffix
+	}
+	return s.name
 }
 
-func newSink(dir, name string, splitLimit int64) (*sink, error) {
-	s := &sink{dir: dir, name: name, limit: splitLimit, whole: sha256.New()}
+func newSink(dir, stem, name string, splitLimit int64, compress bool) (*sink, error) {
+	if compress && splitLimit > 0 {
+		return nil, errors.New("a compressed file cannot be split")
+	}
+	s := &sink{dir: dir, stem: stem, name: name, limit: splitLimit, sql: sha256.New()}
 	if err := s.rotate(); err != nil {
 		return nil, err
+	}
+	if compress {
+		s.cur.h = sha256.New()
+		gz, err := gzip.NewWriterLevel(s.cur, gzipLevel)
+		if err != nil {
+			return nil, err
+		}
+		// The zero header (no name, no time, unknown OS) keeps the bytes
+		// identical for identical SQL.
+		s.gz = gz
 	}
 	return s, nil
 }
@@ -59,49 +82,52 @@ func (s *sink) rotate() error {
 			return fmt.Errorf("writing %s: %w", s.name, err)
 		}
 	}
-	f, err := os.CreateTemp(s.dir, ".securemig-*.tmp")
+	path := filepath.Join(s.dir, fmt.Sprintf("%s.%03d", s.stem, len(s.parts)+1))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating a file in %s: %w", s.dir, err)
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("creating a file in %s: %w", s.dir, err)
-	}
-	p := &partFile{f: f, last: '\n'}
+	p := &partFile{path: path, f: f, last: '\n', wb: newWriteBack(f)}
 	if s.limit > 0 {
 		p.h = sha256.New() // unsplit files only need the whole digest
 	}
-	p.bw = bufio.NewWriterSize(f, 1<<20)
+	p.bw = bufio.NewWriterSize(p.wb, 1<<20)
 	s.parts = append(s.parts, p)
 	s.cur = p
 	return nil
 }
 
-func (p *partFile) write(b []byte) error {
+// Write writes the stored bytes of a part.
+func (p *partFile) Write(b []byte) (int, error) {
 	if len(b) == 0 {
-		return nil
+		return 0, nil
 	}
 	if p.h != nil {
 		p.h.Write(b)
 	}
 	if _, err := p.bw.Write(b); err != nil {
-		return err
+		return 0, err
 	}
 	p.size += int64(len(b))
 	p.last = b[len(b)-1]
-	return nil
+	return len(b), nil
 }
 
-// Write writes b. When splitting, a part is cut only after a newline, so
-// callers must write whole lines.
+// Write writes SQL bytes. When splitting, a part is cut only after a
+// newline, so callers must write whole lines.
 func (s *sink) Write(b []byte) (int, error) {
 	n := len(b)
-	s.whole.Write(b)
+	s.sql.Write(b)
 	s.size += int64(n)
+	if s.gz != nil {
+		if _, err := s.gz.Write(b); err != nil {
+			return 0, fmt.Errorf("writing %s: %w", s.name, err)
+		}
+		return n, nil
+	}
 	for len(b) > 0 {
 		if s.limit <= 0 || s.cur.size+int64(len(b)) <= s.limit {
-			if err := s.cur.write(b); err != nil {
+			if _, err := s.cur.Write(b); err != nil {
 				return 0, fmt.Errorf("writing %s: %w", s.name, err)
 			}
 			return n, nil
@@ -117,7 +143,7 @@ func (s *sink) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		if err := s.cur.write(b[:i+1]); err != nil {
+		if _, err := s.cur.Write(b[:i+1]); err != nil {
 			return 0, fmt.Errorf("writing %s: %w", s.name, err)
 		}
 		b = b[i+1:]
@@ -128,97 +154,72 @@ func (s *sink) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// flush writes out the buffers. The data stays under temporary names
-// (tempPaths) until commit.
-func (s *sink) flush() error {
+// finish ends the gzip stream and writes out the buffers. An empty
+// trailing part (the limit was hit exactly) is dropped.
+func (s *sink) finish() error {
+	if s.gz != nil {
+		if err := s.gz.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", s.name, err)
+		}
+	}
 	for _, p := range s.parts {
 		if err := p.bw.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", s.name, err)
+		}
+	}
+	if n := len(s.parts); n > 1 && s.parts[n-1].size == 0 {
+		last := s.parts[n-1]
+		last.f.Close()
+		os.Remove(last.path)
+		s.parts = s.parts[:n-1]
+	}
+	return nil
+}
+
+// sync makes the staged files durable and closes them.
+func (s *sink) sync() error {
+	for _, p := range s.parts {
+		if err := p.wb.sync(); err != nil {
+			return fmt.Errorf("writing %s: %w", s.name, err)
+		}
+		if err := p.f.Close(); err != nil {
 			return fmt.Errorf("writing %s: %w", s.name, err)
 		}
 	}
 	return nil
 }
 
-// tempPaths lists the temporary files in order (the whole file or its
-// parts); after flush they hold everything written.
-func (s *sink) tempPaths() []string {
-	paths := make([]string, len(s.parts))
-	for i, p := range s.parts {
-		paths[i] = p.f.Name()
+// close closes the files (after a failure; the staging directory is
+// removed with them).
+func (s *sink) close() {
+	for _, p := range s.parts {
+		p.f.Close()
 	}
-	return paths
 }
 
-// digest returns the SHA-256 of everything written so far.
-func (s *sink) digest() string { return hex.EncodeToString(s.whole.Sum(nil)) }
+// sqlDigest returns the SHA-256 of the SQL written.
+func (s *sink) sqlDigest() string { return hex.EncodeToString(s.sql.Sum(nil)) }
 
-// commit flushes, syncs and moves the temporary files to their final
-// names, never overwriting an existing file. On failure nothing is left.
-func (s *sink) commit() (*written, error) {
-	if err := s.flush(); err != nil {
-		s.cleanup()
-		return nil, err
+// storedDigest returns the SHA-256 and size of the stored bytes (all parts
+// together): the SQL's unless compressed.
+func (s *sink) storedDigest() (string, int64) {
+	if s.gz == nil {
+		return s.sqlDigest(), s.size
 	}
-	s.closed = true
-	for _, p := range s.parts {
-		if err := p.f.Sync(); err != nil {
-			s.cleanup()
-			return nil, fmt.Errorf("writing %s: %w", s.name, err)
-		}
-		if err := p.f.Close(); err != nil {
-			s.cleanup()
-			return nil, fmt.Errorf("writing %s: %w", s.name, err)
-		}
-	}
-	// An empty trailing part (the limit was hit exactly) is dropped.
-	if n := len(s.parts); n > 1 && s.parts[n-1].size == 0 {
-		os.Remove(s.parts[n-1].f.Name())
-		s.parts = s.parts[:n-1]
-	}
-	w := &written{Path: filepath.Join(s.dir, s.name), SHA256: s.digest(), Size: s.size}
+	return hex.EncodeToString(s.parts[0].h.Sum(nil)), s.parts[0].size
+}
+
+// finals lists the staged files with their final names in dir, and the
+// lock file's parts when split.
+func (s *sink) finals(dir string) (staged, final []string, parts []lockfile.Part) {
 	if len(s.parts) == 1 {
-		if err := linkNew(s.parts[0].f.Name(), w.Path); err != nil {
-			s.cleanup()
-			return nil, err
-		}
-		w.Paths = []string{w.Path}
-		return w, nil
+		return []string{s.parts[0].path}, []string{filepath.Join(dir, s.storedName())}, nil
 	}
 	for i, p := range s.parts {
 		name := migrations.PartName(s.name, i+1)
-		path := filepath.Join(s.dir, name)
-		if err := linkNew(p.f.Name(), path); err != nil {
-			for _, done := range w.Paths {
-				os.Remove(done)
-			}
-			s.cleanup()
-			return nil, err
-		}
-		w.Paths = append(w.Paths, path)
-		w.Parts = append(w.Parts, lockfile.Part{Name: name, SHA256: hex.EncodeToString(p.h.Sum(nil)), Size: p.size})
+		staged = append(staged, p.path)
+		final = append(final, filepath.Join(dir, name))
+		parts = append(parts, lockfile.Part{Name: name, SHA256: hex.EncodeToString(p.h.Sum(nil)), Size: p.size})
 	}
-	return w, nil
-}
-
-// linkNew gives the temporary file tmp its final name; it fails rather
-// than replace an existing file.
-func linkNew(tmp, path string) error {
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s already exists; refusing to overwrite it", path)
-		}
-		return fmt.Errorf("creating %s: %w", path, err)
-	}
-	return os.Remove(tmp)
-}
-
-// cleanup removes the temporary files.
-func (s *sink) cleanup() {
-	for _, p := range s.parts {
-		if !s.closed {
-			p.f.Close()
-		}
-		os.Remove(p.f.Name())
-	}
-	s.closed = true
+	return staged, final, parts
 }

@@ -1,12 +1,18 @@
 package securegen
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/securemig/securemig/lockfile"
+	"github.com/securemig/securemig/migrations"
 )
 
 // guardSQL returns the statement that stops the migration when the
@@ -81,6 +87,61 @@ func (m *multiFile) Close() error {
 		}
 	}
 	return first
+}
+
+// openSQL opens files as one stream of SQL: a compressed file (.gz) is
+// decompressed.
+func openSQL(paths []string) (io.ReadCloser, error) {
+	if len(paths) != 1 || !strings.HasSuffix(paths[0], migrations.GzipSuffix) {
+		return openConcat(paths)
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", paths[0], err)
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is not gzip data: %w", paths[0], err)
+	}
+	return &gzipFile{Reader: zr, f: f}, nil
+}
+
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g *gzipFile) Close() error { return errors.Join(g.Reader.Close(), g.f.Close()) }
+
+// checkStored compares a compressed file's stored bytes with the digest
+// the lock file records for them (the SQL inside is checked when applied).
+func checkStored(lockPath string, rep *VerifyReport) error {
+	if lockPath == "" || len(rep.Files) != 1 || !strings.HasSuffix(rep.Files[0], migrations.GzipSuffix) {
+		return nil
+	}
+	f, err := lockfile.Load(lockPath)
+	if err != nil {
+		return err
+	}
+	e, ok := f.Lookup(rep.FileName)
+	if !ok {
+		return nil
+	}
+	want := e.SHA256
+	if rep.Kind == KindPlaceholder {
+		want = e.PlaceholderSHA256
+	}
+	got, err := fileSHA256(rep.Files[0])
+	if err != nil {
+		return err
+	}
+	if e.Compression != lockfile.Gzip {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%s is compressed but the lock file records a plain file", filepath.Base(rep.Files[0])))
+	} else if got != want {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("the stored (gzip) bytes have SHA-256 %s, the lock file's %s", got, want))
+	}
+	return nil
 }
 
 // fileSHA256 returns the hex SHA-256 of a file.

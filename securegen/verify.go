@@ -85,7 +85,7 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := openConcat(files)
+	in, err := openSQL(files)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +99,9 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the header names %s but the file is %s", h.FileName(), fileName))
 	}
 	if err := checkLock(opts.LockPath, rep); err != nil {
+		return nil, err
+	}
+	if err := checkStored(opts.LockPath, rep); err != nil {
 		return nil, err
 	}
 	local, err := pgx.Connect(ctx, opts.DSN)
@@ -124,6 +127,12 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyReport, error) {
 func verifyFiles(path string) (files []string, fileName string, err error) {
 	base := filepath.Base(path)
 	dir := filepath.Dir(path)
+	if plain, ok := strings.CutSuffix(base, migrations.GzipSuffix); ok && strings.HasSuffix(plain, ".up.sql") {
+		if _, err := os.Stat(path); err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		return []string{path}, plain, nil
+	}
 	if i := strings.Index(base, ".part-"); i > 0 && strings.HasSuffix(base, ".up.sql") {
 		base = base[:i] + ".up.sql"
 	}
@@ -155,9 +164,10 @@ func checkLock(path string, rep *VerifyReport) error {
 	if !ok {
 		return nil
 	}
-	rep.LockSHA256 = e.SHA256
+	// The engine reports the digest of the SQL it applied.
+	rep.LockSHA256 = e.SQLDigest()
 	if rep.Kind == KindPlaceholder {
-		rep.LockSHA256 = e.PlaceholderSHA256
+		rep.LockSHA256 = e.PlaceholderSQLDigest()
 	}
 	return nil
 }

@@ -424,9 +424,9 @@ func TestCPUByProcess(t *testing.T) {
 }
 
 func TestGenPhases(t *testing.T) {
-	out := "production: tmp/secure/x.up.sql\ntiming: production 0.140s, placeholder 0.060s, leak check 0.020s, commit 0.005s, total 0.230s\n"
+	out := "production: tmp/secure/x.up.sql\ntiming: prepare 0.020s, dump 0.140s, commit 0.005s, total 0.230s\n"
 	got := genPhases(out)
-	want := map[string]float64{"production": 0.14, "placeholder": 0.06, "leak check": 0.02, "commit": 0.005, "total": 0.23}
+	want := map[string]float64{"prepare": 0.02, "dump": 0.14, "commit": 0.005, "total": 0.23}
 	if len(got) != len(want) {
 		t.Fatalf("genPhases = %v, want %v", got, want)
 	}
@@ -439,7 +439,7 @@ func TestGenPhases(t *testing.T) {
 		t.Error("phases found without a timing line")
 	}
 	detail := phaseDetail([]map[string]float64{got, got}, []float64{0.1, 0.07})
-	for _, w := range []string{"production 140 ms (140 ms–140 ms) = 1.70× (1.40–2.00) bare pg_dump", "leak check 20 ms", "commit 5.0 ms", "total 230 ms"} {
+	for _, w := range []string{"dump 140 ms (140 ms–140 ms) = 1.70× (1.40–2.00) bare pg_dump", "prepare 20 ms", "commit 5.0 ms", "total 230 ms"} {
 		if !strings.Contains(detail, w) {
 			t.Errorf("phaseDetail lacks %q: %s", w, detail)
 		}

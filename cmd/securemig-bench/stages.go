@@ -59,6 +59,9 @@ func (b *bench) runAll(ctx context.Context) int {
 	if b.cfg.uploadMiB > 0 && b.cfg.wants("upload") && ctx.Err() == nil {
 		b.add(b.upload(ctx))
 	}
+	if b.cfg.wants("task") && ctx.Err() == nil {
+		b.add(b.taskCheck(ctx))
+	}
 	code := 0
 	for _, r := range b.results {
 		if r.note != "" { // not measured, or measured with an anomaly
@@ -376,8 +379,11 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		r.rate = fmt.Sprintf("%.1f MB/s (%.1f MB file)", float64(fi.Size())/1e6/r.wall.median, float64(fi.Size())/1e6)
 	}
 	r.detail = phaseDetail(phases, walls(bs))
-	if wb.scale == 1 {
+	switch {
+	case wb.scale == 1:
 		r.checks = []check{below("generate ≤ 1.1× bare pg_dump", r.ratio.median, 1.1, true, fmtTimes)}
+	case wb.scale == 25:
+		r.checks = []check{below("--scale 25 generate ≤ 1.1× bare pg_dump", r.ratio.median, 1.1, true, fmtTimes)}
 	}
 	b.maybeProfile(ctx, &r, gen)
 	return r
@@ -403,9 +409,9 @@ func dumpedTables(stdout string) []string {
 }
 
 // genPhaseNames are the phases of gen's "timing:" line, in order.
-var genPhaseNames = []string{"production", "placeholder", "leak check", "commit", "total"}
+var genPhaseNames = []string{"prepare", "dump", "commit", "total"}
 
-// genPhases parses gen's "timing: production 0.123s, placeholder 0.045s,
+// genPhases parses gen's "timing: prepare 0.012s, dump 0.123s,
 // ..." line into seconds per phase (empty when there is no such line).
 func genPhases(stdout string) map[string]float64 {
 	out := map[string]float64{}
@@ -430,7 +436,8 @@ func genPhases(stdout string) map[string]float64 {
 }
 
 // phaseDetail summarises gen's own phase timings over the measured runs,
-// with the production phase (dump and production file) as a ratio to the
+// with the dump phase (pg_dump streaming into the production file, the
+// placeholder and the leak check) as a ratio to the
 // bare pg_dump of the same pair.
 func phaseDetail(phases []map[string]float64, bare []float64) string {
 	if len(phases) == 0 || len(phases[0]) == 0 {
@@ -448,7 +455,7 @@ func phaseDetail(phases []map[string]float64, bare []float64) string {
 			continue
 		}
 		part := name + " " + fmtWall(summarize(xs))
-		if name == "production" && len(xs) == len(bare) {
+		if name == "dump" && len(xs) == len(bare) {
 			part += " = " + fmtRatio(summarize(ratios(xs, bare))) + " bare pg_dump"
 		}
 		parts = append(parts, part)

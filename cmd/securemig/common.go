@@ -17,8 +17,20 @@ import (
 
 // databaseURL returns DATABASE_URL when set (in the environment or the
 // project's .env). Otherwise it starts (if needed) the project-local cluster
-// and returns its URL; outside any project that is an error.
+// and returns its URL; outside any project that is an error. On the way it
+// removes the dump roles that killed gen runs left in that database (see
+// doctor.go).
 func databaseURL(c *cli.Context) (string, error) {
+	u, err := resolveDatabaseURL(c)
+	if err != nil {
+		return "", err
+	}
+	sweepStaleScopes(c, u)
+	return u, nil
+}
+
+// resolveDatabaseURL is databaseURL without the sweep.
+func resolveDatabaseURL(c *cli.Context) (string, error) {
 	if u := os.Getenv("DATABASE_URL"); u != "" {
 		return u, nil
 	}

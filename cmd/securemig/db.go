@@ -81,7 +81,8 @@ func dbCommand() *cli.Command {
 				Name:  "status",
 				Usage: "print whether the cluster is initialized and running, and where it lives",
 				Description: "Prints one line (running on 127.0.0.1:PORT (pid N), data in DIR; stopped; or not\n" +
-					"initialized), and a second one when the cluster lives outside the checkout, saying where and why.\n\n" +
+					"initialized), and a second one when the cluster lives outside the checkout, saying where and why.\n" +
+					staleScopesHelp + "\n\n" +
 					"Exit 0 when running, 3 when stopped or not initialized (like pg_ctl status).",
 				Action: func(c *cli.Context) error {
 					cl, pl, err := localCluster(c)
@@ -96,6 +97,7 @@ func dbCommand() *cli.Command {
 					if !st.Running {
 						return withExitCode(3, fmt.Errorf(""))
 					}
+					reportStaleScopes(c, cl)
 					return nil
 				},
 			},
@@ -211,14 +213,14 @@ func localCluster(c *cli.Context) (*localdb.Cluster, localdb.Placement, error) {
 }
 
 // describePlacement explains, when the cluster lives outside the checkout,
-// where and why ("" otherwise).
+// where and why ("" otherwise). Start records the place on first use.
 func describePlacement(pl localdb.Placement) string {
 	if !pl.Moved() {
 		return ""
 	}
 	why := pl.Reason
 	if !pl.Recorded {
-		why += "; recorded in " + pl.Record + " on first start"
+		why += "; recorded in " + pl.Record
 	}
 	return fmt.Sprintf("the cluster lives in %s, outside the checkout (%s)", pl.Dir, why)
 }

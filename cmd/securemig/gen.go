@@ -50,10 +50,14 @@ func genSecureMigrationCommand() *cli.Command {
 			"the old production, down and placeholder files, manifest line and lock entry are removed.\n" +
 			"An uploaded or committed migration is never replaced: revert it (gen revert-migration) and\n" +
 			"generate it again as a new version, or ship a new contract code.\n\n" +
+			"With --compress, the production file and the placeholder are gzipped, NAME.up.sql.gz (fixed\n" +
+			"header, no time stamp: identical SQL gives identical bytes); the manifest still names NAME.up.sql\n" +
+			"and the lock entry records the SHA-256 and size of the stored bytes and of the SQL inside.\n\n" +
 			"Prints 'production: PATH' (first part when split), 'down:', 'placeholder:', 'sha256:',\n" +
-			"'size:', one 'rows: TABLE N' line per table, 'replaced: FILE' per replaced migration and\n" +
-			"'timing: production S.SSSs, placeholder S.SSSs, leak check S.SSSs, commit S.SSSs, total S.SSSs'\n" +
-			"(production = pg_dump and writing the production file, comparable with a bare pg_dump).\n\n" +
+			"'size:' (of the stored bytes), with --compress 'sql-sha256:' and 'sql-size:' (of the SQL),\n" +
+			"one 'rows: TABLE N' line per table, 'replaced: FILE' per replaced migration and\n" +
+			"'timing: prepare S.SSSs, dump S.SSSs, commit S.SSSs, total S.SSSs' (dump = pg_dump streaming into\n" +
+			"the production file, the scrubber and the leak check in one pass, comparable with a bare pg_dump).\n\n" +
 			"--check only runs the shipped-contract check above (lock file and git, no database) and exits 0\n" +
 			"when generating would be allowed: scripts/pricing-import runs it before importing, so a shipped\n" +
 			"contract is refused before the local import or the report are replaced.\n" +
@@ -82,6 +86,8 @@ func genSecureMigrationCommand() *cli.Command {
 				Usage: "warn when the production file exceeds `MIB` MiB (the antivirus limit); with --split, the part size"},
 			&cli.BoolFlag{Name: "replace", Usage: "replace this contract's earlier migration if it was never uploaded nor committed (contract mode)"},
 			&cli.BoolFlag{Name: "split", Usage: "cut a production file over the size limit into parts <version>_<name>.part-NNN.up.sql, applied as one version"},
+			&cli.BoolFlag{Name: "compress", EnvVars: []string{"SECUREMIG_COMPRESS"},
+				Usage: "write the production file and the placeholder gzipped (<version>_<name>.up.sql.gz, deterministic); not with --split"},
 			&cli.BoolFlag{Name: "check", Usage: "only check that the contract's migration may be (re)generated (not uploaded nor committed); no database needed"},
 			progressFlag(),
 			quietFlag(),
@@ -124,7 +130,7 @@ func runGenSecureMigration(c *cli.Context) error {
 		OutDir: c.String("out-dir"), PlaceholderDir: c.String("placeholder-dir"), ManifestPath: c.String("manifest"),
 		LockPath: c.String("lock-file"), WorkbookSHA256: c.String("workbook-sha256"), PgDump: c.String("pg-dump"),
 		ToolVersion: buildinfo.Version, SizeLimit: c.Int64("size-limit-mib") << 20, Split: c.Bool("split"), Replace: c.Bool("replace"),
-		Log: status.LogWriter(log, "generating"),
+		Compress: c.Bool("compress"), Log: status.LogWriter(log, "generating"),
 	}
 	if opts.ContractCode != "" {
 		dsn, err := databaseURL(c)
@@ -152,6 +158,9 @@ func runGenSecureMigration(c *cli.Context) error {
 	}
 	fmt.Fprintf(w, "placeholder: %s\n", res.Placeholder)
 	fmt.Fprintf(w, "sha256: %s\nsize: %d\n", res.SHA256, res.Size)
+	if res.Compressed {
+		fmt.Fprintf(w, "sql-sha256: %s\nsql-size: %d\n", res.SQLSHA256, res.SQLSize)
+	}
 	for _, t := range res.Tables {
 		fmt.Fprintf(w, "rows: %s %d\n", t.Table, t.Rows)
 	}

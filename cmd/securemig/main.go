@@ -20,6 +20,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels the work, which then cleans up (aborts a
+	// multipart upload, rolls back a transaction); a second one, during
+	// that cleanup, ends the process at once.
+	context.AfterFunc(ctx, stop)
 	app := newApp()
 	err := app.RunContext(ctx, reorderArgs(app.Commands, os.Args))
 	stop()
@@ -52,6 +56,8 @@ func newApp() *cli.App {
 			verifyCommand(),
 			uploadCommand(),
 			downloadCommand(),
+			taskCommand(),
+			doctorCommand(),
 			versionCommand(),
 		},
 	}

@@ -130,10 +130,12 @@ func newMigrationProvider(c *cli.Context, opts migrations.Options) (*migrations.
 			return "", false
 		}
 		once.Do(func() { sources, _ = p.Sources(c.Context) })
+		// The engine checks the SQL it applies: of a compressed file, the SQL inside.
 		if src, ok := sources[name]; ok && src.Location.String() == placeholderLocation {
-			return e.PlaceholderSHA256, e.PlaceholderSHA256 != ""
+			sum := e.PlaceholderSQLDigest()
+			return sum, sum != ""
 		}
-		return e.SHA256, e.SHA256 != ""
+		return e.SQLDigest(), e.SQLDigest() != ""
 	}
 	p, err = migrations.New(dsn, entries, opts)
 	return p, err

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -28,7 +27,7 @@ type project struct {
 	dir, local, deployed, schemaDir, xlsx, csv string
 }
 
-func newProject(t *testing.T) *project {
+func newUndoProject(t *testing.T) *project {
 	t.Helper()
 	schemaDir, err := filepath.Abs(filepath.Join("..", "..", "migrations", "schema"))
 	if err != nil {
@@ -44,34 +43,11 @@ func newProject(t *testing.T) *project {
 	p.write(t, "migrations/manifest.txt", string(manifest))
 	p.git(t, "add", ".")
 	p.git(t, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project")
-	sampleOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "securemig-undo-sample")
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		sampleXLSX = filepath.Join(dir, "sample.xlsx")
-		_, errOut, code := p.run(t, p.local, "pricing", "sample", "--out", sampleXLSX)
-		if code != 0 {
-			sampleErr = errors.New(errOut)
-		}
-	})
-	if sampleErr != nil {
-		t.Fatalf("pricing sample: %v", sampleErr)
-	}
-	p.xlsx = sampleXLSX
+	p.xlsx = sampleWorkbook(t)
 	p.csv = strings.TrimSuffix(p.xlsx, ".xlsx") + ".rate-areas.csv"
 	p.ok(t, p.deployed, p.migrate()...)
 	return p
 }
-
-// The full-size sample workbook, generated once for the package's tests
-// (left in the temporary directory, like the built binary's).
-var (
-	sampleOnce sync.Once
-	sampleXLSX string
-	sampleErr  error
-)
 
 func (p *project) write(t *testing.T, name, content string) {
 	t.Helper()
@@ -195,7 +171,7 @@ func execIn(t *testing.T, dsn, sql string) {
 // generate the revert, apply it, and find the second database as it was;
 // the history shows every step in order.
 func TestUndoEverywhere(t *testing.T) {
-	p := newProject(t)
+	p := newUndoProject(t)
 	// The deployed database already holds another contract, and a table
 	// outside the contract tables referencing it.
 	p.importContract(t, p.deployed, "OTHER")
@@ -303,7 +279,7 @@ func TestUndoEverywhere(t *testing.T) {
 // references a price of the contract; the revert is refused and the
 // deployed database is unchanged.
 func TestRevertRefusedByDownstreamRow(t *testing.T) {
-	p := newProject(t)
+	p := newUndoProject(t)
 	p.importContract(t, p.local, "ACME")
 	gen := p.ok(t, p.local, "gen", "secure-migration", "--contract-code", "ACME")
 	secure := filepath.Base(field(t, gen, "production"))
@@ -331,7 +307,7 @@ func TestRevertRefusedByDownstreamRow(t *testing.T) {
 // TestPricingUndo: the local side effects of a contract that never left
 // the machine go away; a committed one is refused.
 func TestPricingUndo(t *testing.T) {
-	p := newProject(t)
+	p := newUndoProject(t)
 	p.importContract(t, p.local, "ACME")
 	p.importContract(t, p.local, "KEEP")
 	gen := p.ok(t, p.local, "gen", "secure-migration", "--contract-code", "ACME")

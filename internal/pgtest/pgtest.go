@@ -51,8 +51,8 @@ func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
-// Run is Main for a TestMain with work of its own: it starts the server,
-// runs the tests, cleans up and returns the exit code.
+// Run is Main for a TestMain with its own setup and cleanup around the
+// tests: it returns the exit code instead of exiting.
 func Run(m *testing.M) int {
 	return run(m)
 }
