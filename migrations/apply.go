@@ -90,7 +90,7 @@ func ApplyFile(ctx context.Context, conn *pgx.Conn, name string, r io.Reader) (R
 func applyStream(ctx context.Context, conn *pgx.Conn, r io.Reader, cfg applyConfig) (Result, error) {
 	start := time.Now()
 	cr := &countingReader{r: r, h: sha256.New()}
-	a := &applier{conn: conn, cfg: cfg, sc: sqlscan.NewScanner(cr), cr: cr, res: Result{Name: cfg.name}}
+	a := &applier{conn: conn, cfg: cfg, sc: sqlscan.NewScanner(cr), cr: cr, res: Result{Name: cfg.name}, start: start}
 	first, err := a.sc.Next()
 	if err != nil && !errors.Is(err, io.EOF) {
 		return a.res, a.fail(0, 0, err, nil)
@@ -151,6 +151,9 @@ type applier struct {
 	cr   *countingReader
 	res  Result
 	rows int64 // COPY data lines sent, for progress
+	// start is when applying began: the recorded duration runs from it to
+	// the recording, just before COMMIT.
+	start time.Time
 }
 
 // run executes the items of the stream, starting with first.
@@ -244,6 +247,7 @@ func (a *applier) copy(ctx context.Context, it sqlscan.Item) error {
 func (a *applier) finish(ctx context.Context) error {
 	a.res.Bytes = a.cr.n
 	a.res.SHA256 = hex.EncodeToString(a.cr.h.Sum(nil))
+	a.res.Duration = time.Since(a.start)
 	if a.cfg.expected != "" && !a.res.NoTransaction && a.cfg.expected != a.res.SHA256 {
 		return &ApplyError{File: a.cfg.name, Message: fmt.Sprintf(
 			"SHA-256 of the applied bytes is %s, the lock file expects %s: the object is not the reviewed file; rolled back",

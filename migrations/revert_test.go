@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/securemig/securemig/internal/pgtest"
 )
@@ -15,7 +16,7 @@ const (
 	revData       = "20261122000000_import_items.up.sql"
 	revRevert     = "20261123000000_revert_items.up.sql"
 	revSchemaSQL  = "CREATE TABLE items (id int PRIMARY KEY);\n"
-	revDataSQL    = "INSERT INTO items VALUES (1), (2);\n"
+	revDataSQL    = "INSERT INTO items VALUES (1), (2);\nSELECT pg_sleep(0.02);\n"
 	revRevertSQL  = "-- undoes the import\n-- securemig:reverts " + revData + "\nDELETE FROM items WHERE id IN (1, 2);\n"
 	revSchemaVers = "20261121000000"
 )
@@ -51,6 +52,10 @@ func TestRevertIsRecordedAndFinal(t *testing.T) {
 	}
 	if rev.Reverts != "20261122000000" || rev.AppliedBy != "reverter@host" {
 		t.Errorf("revert row %+v", rev)
+	}
+	// The recorded duration covers the statements (pg_sleep(0.02) among them).
+	if orig.Duration < 20*time.Millisecond {
+		t.Errorf("recorded duration %s of a file that sleeps 20ms", orig.Duration)
 	}
 	st, err := p.Status(ctx)
 	if err != nil {

@@ -72,8 +72,12 @@ func indexParts(zr *zip.Reader) (map[string]*zip.File, error) {
 		}
 		key := partKey(f.Name)
 		if first, ok := parts[key]; ok {
-			return nil, fmt.Errorf("damaged package: it has two entries named %q and %q; part names must be unique "+
-				"(programs disagree on which copy counts, so the workbook is refused)", first.Name, f.Name)
+			names := fmt.Sprintf("%q", f.Name)
+			if first.Name != f.Name {
+				names = fmt.Sprintf("%q and %q (part names ignore case)", first.Name, f.Name)
+			}
+			return nil, fmt.Errorf("damaged package: it has two entries named %s; part names must be unique "+
+				"(programs disagree on which copy counts, so the workbook is refused)", names)
 		}
 		parts[key] = f
 	}
@@ -82,19 +86,12 @@ func indexParts(zr *zip.Reader) (map[string]*zip.File, error) {
 
 // partKey is the lookup key of a part name: no leading slash, ASCII lower case.
 func partKey(name string) string {
-	name = strings.TrimPrefix(name, "/")
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(name)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
 		}
-	}
-	return name
+		return r
+	}, strings.TrimPrefix(name, "/"))
 }
 
 // file returns the zip entry of a part, or nil.
@@ -327,6 +324,9 @@ func partError(part string, err error) error {
 	switch {
 	case errors.As(err, &ee):
 		return ee
+	case errors.Is(err, zip.ErrAlgorithm):
+		return fmt.Errorf("the zip entry %s uses a compression method other than Store and Deflate, which this "+
+			"reader does not support; open the workbook in Excel or LibreOffice and save it again as .xlsx", part)
 	case errors.Is(err, zip.ErrChecksum):
 		return fmt.Errorf("damaged package: the zip entry %s fails its CRC-32 check (the file is corrupt; "+
 			"use an intact copy)", part)

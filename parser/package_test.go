@@ -22,9 +22,10 @@ import (
 
 // pkgEntry is one zip entry of a package under test.
 type pkgEntry struct {
-	name string
-	data []byte
-	crc  uint32 // when non-zero, written as the entry's CRC-32 instead of the data's
+	name   string
+	data   []byte
+	crc    uint32 // when non-zero, written as the entry's CRC-32 instead of the data's
+	method uint16 // the compression method recorded (the data is stored as is)
 }
 
 // unpack returns the entries of a package.
@@ -60,7 +61,7 @@ func pack(tb testing.TB, entries []pkgEntry) []byte {
 		if crc == 0 {
 			crc = crc32.ChecksumIEEE(e.data)
 		}
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: e.name, Method: zip.Store, CRC32: crc,
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: e.name, Method: e.method, CRC32: crc,
 			CompressedSize64: uint64(len(e.data)), UncompressedSize64: uint64(len(e.data))})
 		if err != nil {
 			tb.Fatal(err)
@@ -352,6 +353,13 @@ func TestDamagedPackagesAreRefused(t *testing.T) {
 			e := p.entry(partSST)
 			e.crc = crc32.ChecksumIEEE(e.data) ^ 1
 		}, []string{partSST, "fails its CRC-32 check"}},
+		{"unsupported compression method", func(p *pkg) {
+			p.entries = append(p.entries, pkgEntry{name: "xl/deflate64.bin", data: []byte("x"), method: 9})
+			p.replace(partWBRels, "</Relationships>", `<Relationship Id="rIdX" Target="deflate64.bin" Type="`+nsTransitional+`/sharedStrings"/></Relationships>`)
+			p.drop(partSST).edit(partWBRels, func(s string) string {
+				return regexp.MustCompile(`<Relationship Id="[^"]+" Target="/xl/sharedStrings.xml"[^>]*></Relationship>`).ReplaceAllString(s, "")
+			})
+		}, []string{"xl/deflate64.bin", "compression method other than Store and Deflate"}},
 		{"duplicate entry", func(p *pkg) {
 			e := *p.entry(partSheet2a)
 			e.data = firstPrice.ReplaceAll(e.data, []byte("${1}1${2}${3}"))
@@ -487,6 +495,8 @@ func TestDamagedSheetsStopWithOneError(t *testing.T) {
 		{"truncated XML", func(p *pkg) {
 			p.edit(partSheet2a, func(s string) string { return s[:strings.Index(s, `<row r="20">`)] })
 		}, tab2a, "", []string{"the sheet's XML ends early"}},
+		{"empty part", func(p *pkg) { p.edit(partSheet2a, func(string) string { return "" }) },
+			tab2a, "", []string{"the sheet's XML ends early"}},
 		{"unpaired surrogate in UTF-16", func(p *pkg) {
 			p.edit(partSheet2a, func(s string) string {
 				u := utf16Part(s, false, true)

@@ -120,7 +120,7 @@ type state struct {
 
 	damaged       bool   // a sheet stopped at damage in its XML
 	uncached      int    // formula cells without a cached value
-	uncachedCells []Cell // the first few of them, per sheet
+	uncachedCells []Cell // the first few of them (maxUncachedCells)
 	uncachedTabs  int    // sheets with such cells
 }
 
@@ -249,7 +249,11 @@ func (st *state) parseSheet(i, t int) error {
 	tb := st.wb.tabs[t]
 	sum.Tab, sum.Position = tb.name, t+1
 	if tb.kind != relWorksheet {
-		st.add(Error, KindMissingSheet, i, 0, 0, fmt.Sprintf("tab %q is a %s, not a worksheet", tb.name, tb.kind))
+		what := tb.kind
+		if what == "" {
+			what = "part of an unknown type"
+		}
+		st.add(Error, KindMissingSheet, i, 0, 0, fmt.Sprintf("tab %q is a %s, not a worksheet", tb.name, what))
 		return nil
 	}
 	sr, err := st.wb.openSheet(tb)
@@ -286,7 +290,7 @@ func (st *state) parseSheet(i, t int) error {
 	}
 	if sr.uncached > 0 {
 		st.uncached += sr.uncached
-		st.uncachedCells = append(st.uncachedCells, sr.uncachedCells...)
+		st.uncachedCells = append(st.uncachedCells, sr.uncachedCells[:min(len(sr.uncachedCells), maxUncachedCells-len(st.uncachedCells))]...)
 		st.uncachedTabs++
 	}
 	h.finish()
@@ -296,12 +300,12 @@ func (st *state) parseSheet(i, t int) error {
 // reportUncached replaces the problems that formulas without cached values
 // cause (every such cell reads as blank, so headers mismatch and tables look
 // empty) with one workbook-level error that says what happened and what to
-// do. Damaged sheets are still reported.
+// do. Missing and damaged sheets are still reported.
 func (st *state) reportUncached() {
 	var keep []Problem
 	var keys []problemKey
 	for k, p := range st.res.Problems {
-		if p.Kind == KindDamagedSheet {
+		if p.Kind == KindDamagedSheet || p.Kind == KindMissingSheet || p.Kind == KindSheetByPosition {
 			keep, keys = append(keep, p), append(keys, st.keys[k])
 		}
 	}

@@ -43,7 +43,6 @@ type xcell struct {
 
 // workbook is an opened XLSX package.
 type workbook struct {
-	zr       *zip.Reader
 	parts    map[string]*zip.File // zip entries by partKey
 	rootRels []rel                // the package relationships (_rels/.rels)
 	main     string               // the workbook part
@@ -126,7 +125,7 @@ func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	wb := &workbook{zr: zr, parts: parts}
+	wb := &workbook{parts: parts}
 	if err := wb.readSheetList(); err != nil {
 		return nil, err
 	}
@@ -452,6 +451,7 @@ type sheetReader struct {
 	cells  []xcell // non-blank cells of the current row, ascending columns
 	err    error   // a *sheetError, or a damaged package (fatal)
 	done   bool
+	rooted bool // an element was read
 	inData bool // inside <sheetData>
 	cellSB strings.Builder
 
@@ -533,13 +533,14 @@ func (s *sheetReader) next() bool {
 		tok, err := s.d.RawToken()
 		if err != nil {
 			s.done = true
-			if err != io.EOF || s.inData {
-				s.readFailed(err, 0, 0)
+			if err != io.EOF || s.inData || !s.rooted {
+				s.readFailed(err, 0, 0) // an empty part is truncated too
 			}
 			return false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			s.rooted = true
 			switch t.Name.Local {
 			case "sheetData":
 				s.inData = true

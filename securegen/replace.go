@@ -44,7 +44,7 @@ func checkShipped(ctx context.Context, o Options) ([]replaced, error) {
 		}
 		if len(e.Uploads) > 0 {
 			envs := slices.Sorted(maps.Keys(e.Uploads))
-			return nil, fmt.Errorf("contract %s cannot be replaced: %s was uploaded to %s (%s), so an environment may already run it; ship the corrected data under a new contract code, or as a new migration that supersedes it",
+			return nil, fmt.Errorf("contract %s cannot be replaced: %s was uploaded to %s (%s), so an environment may already run it; revert it (securemig gen revert-migration --contract-code %[1]s) and generate it again as a new version, or ship the corrected data under a new contract code",
 				o.ContractCode, name, strings.Join(envs, ", "), o.LockPath)
 		}
 		ph := filepath.Join(o.PlaceholderDir, name)
@@ -53,7 +53,7 @@ func checkShipped(ctx context.Context, o Options) ([]replaced, error) {
 			return nil, err
 		}
 		if where != "" {
-			return nil, fmt.Errorf("contract %s cannot be replaced: the placeholder %s is %s, so others may already have it; ship the corrected data under a new contract code, or as a new migration that supersedes it",
+			return nil, fmt.Errorf("contract %s cannot be replaced: the placeholder %s is %s, so others may already have it; revert it (securemig gen revert-migration --contract-code %[1]s) and generate it again as a new version, or ship the corrected data under a new contract code",
 				o.ContractCode, ph, where)
 		}
 		out = append(out, replaced{name: name, entry: e})

@@ -136,7 +136,7 @@ func TestReplaceRefusesShippedContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"cannot be replaced", "uploaded to staging", "new contract code", "supersedes"}},
+		}, []string{"cannot be replaced", "uploaded to staging", "new contract code", "gen revert-migration --contract-code"}},
 		{"staged", func(t *testing.T, ws *workspace, res *Result) {
 			gitRun(t, ws.root, "add", res.Placeholder)
 		}, []string{"cannot be replaced", "tracked by git", "new contract code"}},
@@ -144,7 +144,7 @@ func TestReplaceRefusesShippedContract(t *testing.T) {
 			gitRun(t, ws.root, "add", res.Placeholder)
 			gitRun(t, ws.root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "ship")
 			gitRun(t, ws.root, "rm", "-q", "--cached", res.Placeholder)
-		}, []string{"cannot be replaced", "committed in git (HEAD)", "supersedes"}},
+		}, []string{"cannot be replaced", "committed in git (HEAD)", "gen revert-migration --contract-code"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

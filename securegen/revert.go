@@ -321,16 +321,17 @@ func revertTarget(lockPath, code string) (string, *lockfile.Entry, error) {
 }
 
 // shippedHeader reads the header of the reverted migration: from its
-// placeholder (committed), else from its production file.
+// placeholder (committed), else from its production file (plain or gzipped).
 func shippedHeader(o RevertOptions, target string) (Header, error) {
 	var tried []string
-	for _, path := range []string{filepath.Join(o.PlaceholderDir, target), filepath.Join(o.OutDir, target),
+	for _, path := range []string{filepath.Join(o.PlaceholderDir, target), filepath.Join(o.PlaceholderDir, target+migrations.GzipSuffix),
+		filepath.Join(o.OutDir, target), filepath.Join(o.OutDir, target+migrations.GzipSuffix),
 		filepath.Join(o.OutDir, migrations.PartName(target, 1))} {
-		f, err := os.Open(path)
-		if errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			tried = append(tried, path)
 			continue
 		}
+		f, err := openSQL([]string{path})
 		if err != nil {
 			return Header{}, err
 		}

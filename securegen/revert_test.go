@@ -329,3 +329,42 @@ func TestRevertTargetChoice(t *testing.T) {
 		}
 	}
 }
+
+func TestRevertOfCompressedMigration(t *testing.T) {
+	ctx := context.Background()
+	local := contractDB(t)
+	ws := newWorkspace(t)
+	o := ws.options(local, "SAMPLE")
+	o.Compress = true
+	gen, err := Generate(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(gen.Placeholder, migrations.GzipSuffix) {
+		t.Fatalf("placeholder %s is not compressed", gen.Placeholder)
+	}
+	// The header comes from the compressed placeholder, or from the
+	// compressed production file when the placeholder is gone.
+	if err := os.Rename(gen.Placeholder, gen.Placeholder+".away"); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := GenerateRevert(ctx, ws.revertOptions(local, "SAMPLE", time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(gen.Placeholder+".away", gen.Placeholder); err != nil {
+		t.Fatal(err)
+	}
+	for _, orig := range []string{"", gen.Placeholder} {
+		rep, err := VerifyRevert(ctx, RevertVerifyOptions{DSN: local, File: rev.Path, Original: orig, OutDir: ws.outDir,
+			PlaceholderDir: ws.phDir, LockPath: ws.lock})
+		if err != nil {
+			t.Fatalf("verify the revert after %q: %v", orig, err)
+		}
+		var buf bytes.Buffer
+		rep.WriteTable(&buf)
+		if !rep.OK() {
+			t.Errorf("verify the revert after %q:\n%s", orig, buf.String())
+		}
+	}
+}

@@ -60,8 +60,8 @@ type RevertVerifyOptions struct {
 	// File is the revert migration.
 	File string
 	// Original is the reverted migration's production file (or first part)
-	// or placeholder. Empty: the production file in OutDir, else the
-	// placeholder in PlaceholderDir.
+	// or placeholder, plain or gzipped. Empty: the production file in
+	// OutDir, else the placeholder in PlaceholderDir.
 	Original string
 	// OutDir and PlaceholderDir default to DefaultOutDir and
 	// DefaultPlaceholderDir.
@@ -167,7 +167,8 @@ func readRevertHeader(path string) (RevertHeader, error) {
 func revertOriginal(o RevertVerifyOptions, rh RevertHeader) ([]string, Header, error) {
 	candidates := []string{o.Original}
 	if o.Original == "" {
-		candidates = []string{filepath.Join(o.OutDir, rh.Reverts), filepath.Join(o.PlaceholderDir, rh.Reverts)}
+		candidates = []string{filepath.Join(o.OutDir, rh.Reverts), filepath.Join(o.OutDir, rh.Reverts+migrations.GzipSuffix),
+			filepath.Join(o.PlaceholderDir, rh.Reverts), filepath.Join(o.PlaceholderDir, rh.Reverts+migrations.GzipSuffix)}
 	}
 	var tried []string
 	for _, c := range candidates {
@@ -179,7 +180,7 @@ func revertOriginal(o RevertVerifyOptions, rh RevertHeader) ([]string, Header, e
 		if name != rh.Reverts {
 			return nil, Header{}, fmt.Errorf("%s is not %s, which the revert migration reverts", c, rh.Reverts)
 		}
-		in, err := openConcat(files)
+		in, err := openSQL(files)
 		if err != nil {
 			return nil, Header{}, err
 		}
@@ -208,10 +209,11 @@ func revertDigests(lockPath string, rh RevertHeader, origKind string) (map[strin
 	if err != nil {
 		return nil, err
 	}
+	// The engine checks the SQL it applies: of a compressed file, the SQL inside.
 	if e, ok := lf.Lookup(rh.Reverts); ok {
-		out[rh.Reverts] = e.SHA256
+		out[rh.Reverts] = e.SQLDigest()
 		if origKind == KindPlaceholder {
-			out[rh.Reverts] = e.PlaceholderSHA256
+			out[rh.Reverts] = e.PlaceholderSQLDigest()
 		}
 	}
 	if e, ok := lf.Lookup(rh.FileName()); ok {
@@ -240,7 +242,9 @@ func (s *revertSteps) up(ctx context.Context, names ...string) ([]migrations.Res
 		}
 		entries = append(entries, e)
 	}
-	p, err := migrations.New(s.dsn, entries, migrations.Options{Locations: s.locs,
+	// The scratch database is new: a schema file newer than the secure
+	// migration is no reason to refuse it here.
+	p, err := migrations.New(s.dsn, entries, migrations.Options{Locations: s.locs, AllowOutOfOrder: true,
 		ExpectedDigest: func(name string) (string, bool) {
 			sum, ok := s.expected[name]
 			return sum, ok && sum != ""

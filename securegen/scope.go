@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // A scope makes pg_dump see only one contract's rows, with what pg_dump
@@ -75,10 +78,31 @@ func openScope(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID 
 			pgx.Identifier{s.role + "_only"}.Sanitize(), t.Ident(), role, where)
 	}
 	b.WriteString("END\n$securemig$")
-	if _, err := conn.PgConn().Exec(ctx, b.String()).ReadAll(); err != nil {
+	if err := execRetryingDeadlocks(ctx, conn, b.String()); err != nil {
 		return nil, fmt.Errorf("preparing the contract-only dump (needs a superuser or a role with CREATEROLE owning the tables): %w", err)
 	}
 	return s, nil
+}
+
+// execRetryingDeadlocks runs sql (one implicit transaction) and runs it again
+// when PostgreSQL aborted it as a deadlock victim: the scope's DDL takes
+// table and shared-catalog locks that a concurrent import, generation or
+// sweep on the same server may take in another order. The aborted attempt
+// changed nothing, so running it again is safe.
+func execRetryingDeadlocks(ctx context.Context, conn *pgx.Conn, sql string) error {
+	const attempts = 5
+	for i := 1; ; i++ {
+		_, err := conn.PgConn().Exec(ctx, sql).ReadAll()
+		var pgErr *pgconn.PgError
+		if err == nil || i == attempts || !errors.As(err, &pgErr) || pgErr.Code != "40P01" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i*50) * time.Millisecond):
+		}
+	}
 }
 
 // close drops the scope's policies and role and turns row security off

@@ -171,8 +171,11 @@ func (p *Plan) addMigration(ctx context.Context, name string, e *lockfile.Entry,
 		files = append(files, filepath.Join(o.OutDir, filepath.Base(part.Name)))
 	}
 	for _, f := range files {
-		if err := p.addFile(ctx, f); err != nil {
-			return err
+		// Plain or gzipped (gen --compress).
+		for _, stored := range []string{f, f + migrations.GzipSuffix} {
+			if err := p.addFile(ctx, stored); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -184,7 +187,7 @@ func (p *Plan) addStrays(ctx context.Context) error {
 	o := p.opts
 	fc := strings.ToLower(strings.ReplaceAll(o.ContractCode, "-", "_"))
 	for _, dir := range []string{o.OutDir, o.PlaceholderDir} {
-		matches, err := filepath.Glob(filepath.Join(dir, "[0-9]*_import_pricing_data_"+globEscape(fc)+".*sql"))
+		matches, err := filepath.Glob(filepath.Join(dir, "[0-9]*_import_pricing_data_"+globEscape(fc)+".*"))
 		if err != nil {
 			return fmt.Errorf("listing %s: %w", dir, err)
 		}

@@ -43,12 +43,13 @@ func genSecureMigrationCommand() *cli.Command {
 			"With --name and --file, an existing dump or SQL file is wrapped the same way (no guard, no\n" +
 			"down file; the placeholder keeps only scrubbed COPY blocks and SET/setval lines).\n" +
 			"On failure nothing is left behind. The database is DATABASE_URL, else the local cluster.\n\n" +
-			"A contract already in the lock file is refused. With --replace, its earlier migration is\n" +
+			"A contract already in the lock file is refused, unless its migration was reverted (gen\n" +
+			"revert-migration): then a new version ships it again. With --replace, its earlier migration is\n" +
 			"replaced when it was never uploaded (no uploads in its lock entry) and its placeholder is\n" +
 			"not in git (index or HEAD): the new one (a new version) is generated and checked first, then\n" +
 			"the old production, down and placeholder files, manifest line and lock entry are removed.\n" +
-			"An uploaded or committed migration is never replaced: ship a new contract code, or a new\n" +
-			"migration that supersedes it.\n\n" +
+			"An uploaded or committed migration is never replaced: revert it (gen revert-migration) and\n" +
+			"generate it again as a new version, or ship a new contract code.\n\n" +
 			"With --compress, the production file and the placeholder are gzipped, NAME.up.sql.gz (fixed\n" +
 			"header, no time stamp: identical SQL gives identical bytes); the manifest still names NAME.up.sql\n" +
 			"and the lock entry records the SHA-256 and size of the stored bytes and of the SQL inside.\n\n" +

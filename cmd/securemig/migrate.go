@@ -64,6 +64,8 @@ func migrateCommand() *cli.Command {
 			"\\restrict) is applied exactly as psql would. Before applying anything it checks that every listed file\n" +
 			"is found, that applied files still have their recorded SHA-256, and that no failed file is pending.\n" +
 			"Errors name file, line, statement number and SQLSTATE, never statement text or values.\n" +
+			"A revert migration (header '-- securemig:reverts FILE', see 'gen revert-migration') records which\n" +
+			"migration it reverted; that one is shown as reverted and is never applied again.\n" +
 			"The database is DATABASE_URL, or the project-local cluster.\n\n" +
 			"Exit codes: 0 applied (or nothing to do; dry run: the run would proceed),\n" +
 			"1 a file failed or another error (files applied before it stay applied),\n" +

@@ -107,8 +107,8 @@ func uploadCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		Description: "Uploads FILE (tmp/secure/<version>_<name>.up.sql, mode 0600) to the bucket of each environment\n" +
 			"chosen with --env or --all (--all leaves out protected environments such as prd: name them\n" +
-			"with --env). A migration generated split into parts (<version>_<name>.part-NNN.up.sql) is\n" +
-			"uploaded as its parts; FILE may name the whole or any part.\n\n" +
+			"with --env); flags may come before or after FILE. A migration generated split into parts\n" +
+			"(<version>_<name>.part-NNN.up.sql) is uploaded as its parts; FILE may name the whole or any part.\n\n" +
 			"Preflight first, for every target, before anything is written: the file name is a secure\n" +
 			"migration, its SHA-256 and size match its lock entry, credentials resolve (AWS SDK default chain:\n" +
 			"AWS_* variables, profiles, SSO, roles; nothing is printed), whose they are (STS GetCallerIdentity;\n" +
