@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -375,30 +377,59 @@ func TestFloor(t *testing.T) {
 }
 
 func TestWatchTree(t *testing.T) {
-	w := watchTree([]int{os.Getpid()})
-	cmd := exec.Command("sh", "-c", "sleep 0.3 & wait")
+	// A shell whose child lives until the test ends it: the watcher is
+	// started once both exist, so its first scan must find both, however
+	// slow the machine.
+	cmd := exec.Command("sh", "-c", "sleep 600 & wait")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	shell := cmd.Process.Pid
-	time.Sleep(100 * time.Millisecond)
-	if err := cmd.Wait(); err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() {
+		for _, p := range childrenOf(shell) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(time.Minute)
+	for len(childrenOf(shell)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the shell started no child within a minute")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	sleeper := childrenOf(shell)[0]
+	w := watchTree([]int{os.Getpid()})
 	pids := w.stop()
 	seen := map[int]bool{}
 	for _, p := range pids {
 		seen[p] = true
 	}
-	if !seen[os.Getpid()] || !seen[shell] {
-		t.Errorf("watched %v: want the root %d and the shell %d", pids, os.Getpid(), shell)
-	}
-	if len(pids) < 3 {
-		t.Errorf("watched %v: want the shell's sleep child too", pids)
+	for _, want := range []int{os.Getpid(), shell, sleeper} {
+		if !seen[want] {
+			t.Errorf("watched %v: want the root %d, the shell %d and its child %d", pids, os.Getpid(), shell, sleeper)
+		}
 	}
 	if seen[1] {
 		t.Errorf("watched %v: init is not a descendant", pids)
 	}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentPID(p); ok && pp == pid {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func TestParentPID(t *testing.T) {
