@@ -101,3 +101,43 @@ func waitForWaiters(t *testing.T, dsn string, n int, errs <-chan error) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRollbackWaitsForTheContractLock: a rollback holds the contract code's
+// lock, so it cannot interleave with an import of the same code.
+func TestRollbackWaitsForTheContractLock(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewSchemaDatabase(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := Import(ctx, conn, smallRecords(), smallRef(t, smallRefCSV), opts("HELD")); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := lockContract(ctx, tx, "HELD"); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 1)
+	go func() {
+		_, err := Rollback(ctx, conn, "HELD")
+		errs <- err
+	}()
+	waitForWaiters(t, dsn, 1, errs)
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("rollback after the lock was released: %v", err)
+	}
+}

@@ -250,7 +250,7 @@ func loadServices(ctx context.Context, tx pgx.Tx) (map[string][16]byte, error) {
 // contract and reports it like a sequential re-import would.
 func lockContract(ctx context.Context, tx pgx.Tx, code string) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('securemig.contract:' || $1, 0))`, code); err != nil {
-		return fmt.Errorf("import: locking contract code %s: %w", code, err)
+		return fmt.Errorf("locking contract code %s: %w", code, err)
 	}
 	return nil
 }

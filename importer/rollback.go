@@ -15,13 +15,17 @@ var ErrNoContract = errors.New("no such contract")
 // children first, in one transaction, and marks its imports rolled back
 // (by actor.Current()).
 // Other contracts and reference tables (re_services) are untouched. It
-// returns the rows deleted per table.
+// holds the contract code's lock, so it waits for an import of the same code
+// and never interleaves with one. It returns the rows deleted per table.
 func Rollback(ctx context.Context, conn *pgx.Conn, code string) (map[string]int64, error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rollback %s: begin: %w", code, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
+	if err := lockContract(ctx, tx, code); err != nil {
+		return nil, err
+	}
 	counts, err := deleteContract(ctx, tx, code)
 	if err != nil {
 		return nil, err

@@ -71,7 +71,22 @@ func infoWriter(c *cli.Context) io.Writer {
 func securemigTable(name string) bool {
 	name = strings.TrimPrefix(name, "public.")
 	return strings.HasPrefix(name, "re_") || strings.HasPrefix(name, "stage_") ||
-		name == "pricing_imports" || strings.HasPrefix(name, "securemig_")
+		strings.HasPrefix(name, "pricing_") || strings.HasPrefix(name, "securemig_")
+}
+
+// missingColumn returns the relation named by an undefined_column (42703)
+// error that names one (`column "c" of relation "r" does not exist`).
+func missingColumn(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42703" {
+		return "", false
+	}
+	_, rest, ok := strings.Cut(pgErr.Message, `of relation "`)
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, `"`)
+	return name, true
 }
 
 // missingRelation returns the relation named by an undefined_table
@@ -138,6 +153,10 @@ func explainError(app *cli.App, err error) error {
 		rel, _ := missingRelation(err)
 		msg = fmt.Sprintf("the schema is not applied: run `securemig migrate` (or `make db-up`) (table %s does not exist in %s)",
 			rel, urlSource(st))
+	case isSchemaBehind(err):
+		rel, _ := missingColumn(err)
+		msg = fmt.Sprintf("the schema is behind this version of securemig: run `securemig migrate` (or `make db-up`) (table %s in %s lacks a column)",
+			rel, urlSource(st))
 	case st.urlSource != "" && connectionLost(err) && !strings.Contains(err.Error(), "closed the connection"):
 		what := "`securemig " + st.command + "`"
 		msg = fmt.Sprintf("the database server closed the connection during %s: %v", what, err)
@@ -155,6 +174,13 @@ func explainError(app *cli.App, err error) error {
 // isMissingSchema reports whether err is a missing securemig table.
 func isMissingSchema(err error) bool {
 	rel, ok := missingRelation(err)
+	return ok && securemigTable(rel)
+}
+
+// isSchemaBehind reports whether err is a missing column of a securemig
+// table: the database's schema predates this binary.
+func isSchemaBehind(err error) bool {
+	rel, ok := missingColumn(err)
 	return ok && securemigTable(rel)
 }
 

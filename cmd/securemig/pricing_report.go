@@ -41,8 +41,10 @@ func pricingReportCommand() *cli.Command {
 			&cli.StringFlag{Name: "compare-to",
 				Usage: "contract `CODE` to diff against, or none for no diff (default: the contract that came " +
 					"before this one by contract start date, then import time; never a newer one)"},
-			&cli.BoolFlag{Name: "no-diff",
-				Usage: "same as --compare-to none: no diff (the 'unchanged prices' check is then skipped)"},
+			// One spelling per concept: --compare-to none. --no-diff, the
+			// earlier spelling, keeps working for scripts but is not shown.
+			&cli.BoolFlag{Name: "no-diff", Hidden: true,
+				Usage: "same as --compare-to none (deprecated spelling)"},
 			&cli.StringFlag{Name: "format",
 				Usage: "html, md or json; default: from each --out file's extension, md on standard output"},
 			&cli.StringSliceFlag{Name: "out", Aliases: []string{"o"},
