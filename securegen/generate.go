@@ -97,6 +97,10 @@ type Options struct {
 	// tamper lets tests change the placeholder's line for each line of the
 	// production file's body before the leak check sees it.
 	tamper func(prodLine, phLine []byte) ([]byte, error)
+	// crash lets tests make the run die (leaving everything as a killed run
+	// would) at a step of the commit: "journal", "linked", "recorded",
+	// "committed".
+	crash func(step string) bool
 }
 
 // Result describes a generated secure migration.
@@ -769,15 +773,26 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 		return p.fail(err)
 	}
 	p.journal = j
-	for _, f := range j.Files {
+	if p.crashAt("journal") {
+		return p.abandon()
+	}
+	for i, f := range j.Files {
 		if err := linkNew(f.Staged, f.Final); err != nil {
 			return p.fail(err)
 		}
+		if i == 0 && p.crashAt("linked") {
+			return p.abandon()
+		}
 	}
-	if err := p.record(); err != nil {
+	if err := p.record(); errors.Is(err, errCrash) {
+		return p.abandon()
+	} else if err != nil {
 		return p.fail(err)
 	}
 	p.journal = nil // committed: the manifest lists the migration
+	if p.crashAt("committed") {
+		return p.abandon()
+	}
 	p.removeReplaced()
 	if err := p.stage.remove(); err != nil {
 		fmt.Fprintf(o.Log, "warning: %v\n", err)
@@ -919,7 +934,28 @@ func (p *plan) record() error {
 	if err != nil {
 		return err
 	}
+	if p.crashAt("recorded") {
+		return errCrash
+	}
 	return p.updateManifest()
+}
+
+// errCrash is a crash simulated by a test (Options.crash).
+var errCrash = errors.New("simulated crash")
+
+// crashAt reports whether a test wants the run to die at step.
+func (p *plan) crashAt(step string) bool { return p.opts.crash != nil && p.opts.crash(step) }
+
+// abandon leaves everything as a killed run would: files staged and
+// linked, the staging directory unlocked.
+func (p *plan) abandon() (*Result, error) {
+	for _, s := range []*sink{p.prod, p.ph, p.down} {
+		if s != nil {
+			s.close()
+		}
+	}
+	p.stage.lock.Close()
+	return nil, errCrash
 }
 
 // actor returns who runs the generation.
