@@ -41,6 +41,11 @@ type Options struct {
 
 	// Now is the created_at / updated_at of every row; default time.Now.
 	Now time.Time
+
+	// Progress, when set, is told each step of the transaction as it
+	// starts ("staging tables", then each contract table's name), for a
+	// progress display.
+	Progress func(step string)
 }
 
 // Summary describes a successful import.
@@ -164,7 +169,13 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 	if err != nil {
 		return nil, err
 	}
-	var sources sourceRows
+	step := func(s string) {
+		if opts.Progress != nil {
+			opts.Progress(s)
+		}
+	}
+	step("staging tables")
+	var sources sourceTables
 	if err := copyStaging(ctx, tx, &res.Records, sum.Counts, &sources); err != nil {
 		return nil, err
 	}
@@ -172,6 +183,7 @@ func runImport(ctx context.Context, conn *pgx.Conn, res *parser.Result, ref *zip
 		return nil, err
 	}
 	for _, t := range ContractTables {
+		step(t)
 		n, err := p.copyTable(ctx, tx, t)
 		if err != nil {
 			return nil, err
@@ -254,10 +266,10 @@ func contractExists(ctx context.Context, q pgx.Tx, code string) (bool, error) {
 
 // copyStaging clears the staging tables and loads every stage row with COPY,
 // collecting the source rows of the price sheets' row keys in src.
-func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceRows) error {
+func copyStaging(ctx context.Context, tx pgx.Tx, rec *parser.Records, counts map[string]int64, src *sourceTables) error {
 	for i := range parser.StageTables {
 		t := &parser.StageTables[i]
-		collect, err := src.tableCollector(t)
+		collect, err := src.tableCollector(t, rec)
 		if err != nil {
 			return err
 		}

@@ -16,8 +16,9 @@ import (
 // price sheets in pricing_import_sources, so the report can name exact
 // workbook cells of any imported contract after the staging tables have
 // moved on to a later import. The rows are collected while the staging
-// tables are loaded (one map update per new key) and written with COPY in
-// the import transaction.
+// tables are loaded (a comparison per stage row) and written with COPY in
+// the import transaction, one row per workbook table holding its keys and
+// rows as arrays: 16 rows per import, however large the workbook.
 
 // sourceKey says which staging columns form the row key of one workbook
 // table; b is "" for one-part keys, and both are "" for a table of one row.
@@ -46,21 +47,22 @@ var sourceKeys = []sourceKey{
 	{"5b", "stage_price_escalation_discounts", "contract_year", ""},
 }
 
-// sourceRow is one pricing_import_sources row without its import id.
-type sourceRow struct {
-	source, a, b string
-	row          int32
+// sourceRows is one pricing_import_sources row: the row keys of one
+// workbook table with the first Excel row of each.
+type sourceRows struct {
+	source string
+	a, b   []string
+	row    []int32
 }
 
-// sourceRows collects the first Excel row of every row key.
-type sourceRows struct {
-	rows  []sourceRow
-	index map[sourceRow]int // key (row 0) → index into rows
+// sourceTables collects the source rows of every recorded workbook table.
+type sourceTables struct {
+	tables []*sourceRows
 }
 
 // tableCollector returns the function that records a row of staging table
-// t, or nil when t's rows are not recorded.
-func (s *sourceRows) tableCollector(t *parser.StageTable) (func(fields []string, row int), error) {
+// t filled from rec, or nil when t's rows are not recorded.
+func (s *sourceTables) tableCollector(t *parser.StageTable, rec *parser.Records) (func(fields []string, row int), error) {
 	var k *sourceKey
 	for i := range sourceKeys {
 		if sourceKeys[i].table == t.Name {
@@ -89,44 +91,43 @@ func (s *sourceRows) tableCollector(t *parser.StageTable) (func(fields []string,
 	if err != nil {
 		return nil, err
 	}
-	if s.index == nil {
-		s.index = make(map[sourceRow]int)
-	}
-	last := -1 // rows of one key usually follow each other: skip the map then
+	n := t.Len(rec) // at most one key per stage row
+	r := &sourceRows{source: k.source, a: make([]string, 0, n), b: make([]string, 0, n), row: make([]int32, 0, n)}
+	s.tables = append(s.tables, r)
+	// The stage rows of one workbook row (its seasons, bands and mileage
+	// ranges) follow each other and share its key: one entry per run. A key
+	// cannot recur later in an import that commits (its prices would have
+	// duplicate natural keys), and readers keep the first row of a key anyway.
 	return func(fields []string, row int) {
-		key := sourceRow{source: k.source}
+		var a, b string
 		if ia >= 0 {
-			key.a = strings.TrimSpace(fields[ia])
+			a = strings.TrimSpace(fields[ia])
 		}
 		if ib >= 0 {
-			key.b = strings.TrimSpace(fields[ib])
+			b = strings.TrimSpace(fields[ib])
 		}
-		if last < 0 || s.rows[last].a != key.a || s.rows[last].b != key.b || s.rows[last].source != key.source {
-			i, ok := s.index[key]
-			if !ok {
-				i = len(s.rows)
-				s.index[key] = i
-				key.row = int32(row)
-				s.rows = append(s.rows, key)
-			}
-			last = i
+		if n := len(r.row); n > 0 && r.a[n-1] == a && r.b[n-1] == b {
+			r.row[n-1] = min(r.row[n-1], int32(row))
+			return
 		}
-		if r := &s.rows[last]; int32(row) < r.row {
-			r.row = int32(row)
-		}
+		r.a, r.b, r.row = append(r.a, a), append(r.b, b), append(r.row, int32(row))
 	}, nil
 }
 
-// copy writes the collected rows of the import with id.
-func (s *sourceRows) copy(ctx context.Context, tx pgx.Tx, id [16]byte) error {
+// copy writes the collected rows of the import with id: one row per
+// workbook table, its keys and Excel rows as arrays.
+func (s *sourceTables) copy(ctx context.Context, tx pgx.Tx, id [16]byte) error {
 	i := 0
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"pricing_import_sources"},
 		[]string{"import_id", "source", "key_a", "key_b", "source_row"},
 		pgx.CopyFromFunc(func() ([]any, error) {
-			if i == len(s.rows) {
+			for i < len(s.tables) && len(s.tables[i].row) == 0 {
+				i++
+			}
+			if i == len(s.tables) {
 				return nil, nil
 			}
-			r := &s.rows[i]
+			r := s.tables[i]
 			i++
 			return []any{id, r.source, r.a, r.b, r.row}, nil
 		}))

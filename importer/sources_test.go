@@ -32,8 +32,9 @@ func stagedSources(t *testing.T, conn *pgx.Conn) map[string]int {
 // recordedSources returns the recorded rows of the latest import of code.
 func recordedSources(t *testing.T, conn *pgx.Conn, code string) map[string]int {
 	t.Helper()
-	return sourceMap(t, conn, `SELECT source || '|' || key_a || '|' || key_b, source_row FROM pricing_import_sources
-		WHERE import_id = (SELECT id FROM pricing_imports WHERE contract_code = $1 ORDER BY started_at DESC LIMIT 1)`, code)
+	return sourceMap(t, conn, `SELECT s.source || '|' || u.a || '|' || u.b, u.r
+		FROM pricing_import_sources s, unnest(s.key_a, s.key_b, s.source_row) AS u(a, b, r)
+		WHERE s.import_id = (SELECT id FROM pricing_imports WHERE contract_code = $1 ORDER BY started_at DESC LIMIT 1)`, code)
 }
 
 func sourceMap(t *testing.T, conn *pgx.Conn, sql string, args ...any) map[string]int {

@@ -66,6 +66,11 @@ func Place(checkout, defaultDir, record string) (Placement, error) {
 		p.Dir, p.Recorded = dir, true
 		if p.Moved() {
 			p.Reason = "recorded in " + record
+			if os.Geteuid() == 0 {
+				if blocker, _ := serverBlocker(def); blocker != "" {
+					p.Reason = "the postgres OS user cannot reach " + def + " because " + blocker + "; " + p.Reason
+				}
+			}
 		}
 		return p, nil
 	}

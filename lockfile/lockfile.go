@@ -137,6 +137,12 @@ type Upload struct {
 	SHA256 string `json:"sha256"`
 	// Size is the stored object's size in bytes.
 	Size int64 `json:"size"`
+	// Checksums maps each stored object's name (the file, or each part of a
+	// split file) to the SHA-256 checksum the store reported for it and the
+	// upload verified: base64 of the digest for a single PUT, the composite
+	// "<base64>-<parts>" for a multipart upload. Status checks compare the
+	// store's checksum with it.
+	Checksums map[string]string `json:"checksums,omitempty"`
 	// UploadedAt is when the upload was verified (UTC).
 	UploadedAt time.Time `json:"uploaded_at"`
 	// UploadedBy is the actor who uploaded ("user@host", or SECUREMIG_ACTOR)

@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"runtime"
 	"strings"
@@ -21,17 +22,17 @@ type hostile struct {
 // hostileParts are the short hostile parts.
 var hostileParts = []hostile{
 	{"huge dimensions", 1, `<worksheet><dimension ref="A1:XFD1048576"/><sheetData><row r="99999999" spans="1:16384"><c r="XFD1048577" t="s"><v>-1</v></c><c t="n"><v>1E999999</v></c></row></sheetData></worksheet>`,
-		"linehaul prices: no data rows"},
+		`the first row has r="99999999", which is not a row number from 1 to 1048576`},
 	{"huge exponent in a key", 1, `<worksheet><sheetData><row r="15"><c r="C15"><v>1E999999</v></c><c r="E15" s="1"><v>1E-999999</v></c></row></sheetData></worksheet>`,
 		"service area number: a malformed number is not a number"},
 	{"long column letters", 3, `<worksheet><sheetData><row r="10"><c r="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA10"><v>1</v></c></row></sheetData></worksheet>`,
-		"price escalations: no data rows"},
+		`row 10: a cell has reference "AAAA`},
 	{"bad shared string index", 0, `<worksheet><sheetData><row r="10"><c r="C10" t="s"><v>99999999999999999999</v></c></row></sheetData></worksheet>`,
-		"base point city: expected text, found an error cell"},
-	{"unclosed elements", 2, `<worksheet><sheetData><row r="8"><c r="C8" t="inlineStr"><is><t>Origin ID`, "sheet data is corrupt"},
+		`C10: the cell refers to shared string "99999999999999999999", but xl/sharedStrings.xml holds`},
+	{"unclosed elements", 2, `<worksheet><sheetData><row r="8"><c r="C8" t="inlineStr"><is><t>Origin ID`, "C8: the sheet's XML ends early"},
 	{"no sheets", 6, `<workbook><sheets></sheets></workbook>`, "lists no sheets"},
-	{"corrupt styles", 5, `<styleSheet><cellXfs><xf numFmtId="1"/></cellXfs`, "reading xl/styles.xml"},
-	{"dangling relationship", 7, `<Relationships><Relationship Id="rId1" Target="../../../../etc/passwd"/></Relationships>`, "its part is missing"},
+	{"corrupt styles", 5, `<styleSheet><cellXfs><xf numFmtId="1"/></cellXfs`, "xl/styles.xml is not well-formed XML"},
+	{"dangling relationship", 7, `<Relationships><Relationship Id="rId1" Target="../../../../etc/passwd"/></Relationships>`, `points at "../../../../etc/passwd", which is not in the package`},
 }
 
 // largeHostileParts are built in code: too large for fuzz seeds.
@@ -42,8 +43,8 @@ func largeHostileParts(sheet7 []byte) []hostile {
 		cells.WriteString(`<c t="inlineStr"><is><t>x</t></is></c>`)
 	}
 	var sheets strings.Builder
-	for range maxTabs + 1 {
-		sheets.WriteString(`<sheet name="s" sheetId="1"/>`)
+	for i := range maxTabs + 1 {
+		fmt.Fprintf(&sheets, `<sheet name="s%d" sheetId="1" r:id="rId1"/>`, i)
 	}
 	var strs strings.Builder
 	strs.WriteString(`<sst><si><t>` + long + `</t></si>`)
@@ -58,16 +59,16 @@ func largeHostileParts(sheet7 []byte) []hostile {
 		{"huge exponents in prices", 1, string(priceCell.ReplaceAll(sheet7, []byte("${1}9.99E999999${2}"))),
 			"NonPeak rate (500–4999 lbs, 0–250 miles): a malformed number is not a money amount"},
 		{"long inline text", 1, `<worksheet><sheetData><row r="12"><c r="C12" t="inlineStr"><is><t>` + long + `</t></is></c></row></sheetData></worksheet>`,
-			`expected "Service Area Number", found "#TOOLONG"`},
-		{"long shared strings", 4, strs.String(), `found "#TOOLONG"`},
+			`C12: the cell's text is longer than Excel's limit of 32,767 characters`},
+		{"long shared strings", 4, strs.String(), `the cell's text is longer than Excel's limit of 32,767 characters`},
 		{"too many cells in a row", 1, `<worksheet><sheetData><row r="15">` + cells.String() + `</row></sheetData></worksheet>`,
-			"more than 16384 cells"},
-		{"too many sheets", 6, `<workbook><sheets>` + sheets.String() + `</sheets></workbook>`, "more than 4096 sheets"},
+			"a cell lies past column XFD"},
+		{"too many sheets", 6, `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` + sheets.String() + `</sheets></workbook>`, "more than 4096 sheets"},
 		{"long number format", 5, `<styleSheet><numFmts><numFmt numFmtId="164" formatCode="` + strings.Repeat("0", maxFormatCode+1) + `"/></numFmts></styleSheet>`,
 			"number format 164 is longer than 1024 bytes"},
 		{"deep nesting", 1, `<worksheet><sheetData><row r="15">` + strings.Repeat("<c><is>", 200000) + `</row></sheetData></worksheet>`,
-			"sheet data is corrupt"},
-		{"long header texts", 1, `<worksheet><sheetData><row r="12">` + strings.Repeat(`<c t="inlineStr"><is><t>`+long[:maxCellText]+`</t></is></c>`, 100) + `</row></sheetData></worksheet>`,
+			"the sheet's XML ends early"},
+		{"long header texts", 1, `<worksheet><sheetData><row r="12">` + strings.Repeat(`<c t="inlineStr"><is><t>`+long[:maxTextChars]+`</t></is></c>`, 100) + `</row></sheetData></worksheet>`,
 			`expected "Service Area Number", found "xxx`},
 	}
 }

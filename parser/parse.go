@@ -3,6 +3,7 @@ package parser
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,8 +62,12 @@ func SheetNames() []string {
 }
 
 // ParseFile parses the workbook at path. The error is non-nil only when the
-// file cannot be opened as an XLSX workbook (or ctx is cancelled); it names
-// the file. Everything else is reported as Problems.
+// file cannot be read as an XLSX workbook (or ctx is cancelled); it names
+// the file and, where there is one, the part, sheet and cell. A damaged
+// package is such an error: duplicate part names, a relationship pointing at
+// a missing part, a zip entry failing its CRC-32 check, an encoding other
+// than UTF-8 or UTF-16, shared-string cells without a shared-string part.
+// Everything else is reported as Problems.
 func ParseFile(ctx context.Context, path string) (*Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -92,9 +97,16 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, name string) (*Result
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		st.parseSheet(i, found[i])
+		if err := st.parseSheet(i, found[i]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	st.crossChecks()
+	switch {
+	case st.uncached > 0:
+		st.reportUncached()
+	case !st.damaged:
+		st.crossChecks()
+	}
 	st.sortProblems()
 	return st.res, nil
 }
@@ -105,6 +117,11 @@ type state struct {
 	res   *Result
 	keys  []problemKey // sort keys, parallel to res.Problems
 	found [12]string   // tab name used for each data sheet ("" if missing)
+
+	damaged       bool   // a sheet stopped at damage in its XML
+	uncached      int    // formula cells without a cached value
+	uncachedCells []Cell // the first few of them, per sheet
+	uncachedTabs  int    // sheets with such cells
 }
 
 // problemKey orders problems: sheet order, then row, then column.
@@ -216,8 +233,10 @@ func (st *state) locateSheets() [12]int {
 	return found
 }
 
-// parseSheet reads data sheet i from tab index t (-1 when missing).
-func (st *state) parseSheet(i, t int) {
+// parseSheet reads data sheet i from tab index t (-1 when missing). Damage
+// in the sheet's XML stops the sheet: it is reported as the sheet's only
+// problem. The error is a damaged package.
+func (st *state) parseSheet(i, t int) error {
 	start := time.Now()
 	sum := SheetSummary{Sheet: dataSheets[i].name}
 	defer func() {
@@ -225,29 +244,89 @@ func (st *state) parseSheet(i, t int) {
 		st.res.Sheets = append(st.res.Sheets, sum)
 	}()
 	if t < 0 {
-		return
+		return nil
 	}
-	sum.Tab, sum.Position = st.wb.tabs[t].name, t+1
-	sr, err := st.wb.openSheet(st.wb.tabs[t])
+	tb := st.wb.tabs[t]
+	sum.Tab, sum.Position = tb.name, t+1
+	if tb.kind != relWorksheet {
+		st.add(Error, KindMissingSheet, i, 0, 0, fmt.Sprintf("tab %q is a %s, not a worksheet", tb.name, tb.kind))
+		return nil
+	}
+	sr, err := st.wb.openSheet(tb)
 	if err != nil {
-		st.add(Error, KindMissingSheet, i, 0, 0, fmt.Sprintf("cannot read the sheet: %v", err))
-		return
+		return err
 	}
-	defer sr.Close()
+	mark := len(st.res.Problems)
 	s := &sheetCtx{st: st, idx: i, tab: st.found[i]}
 	h := newSheetHandler(s, i)
 	var r row
 	for sr.next() {
 		sum.RowsRead++
 		r.n, r.cells = sr.row, sr.cells
-		r.sortCells()
 		h.row(&r)
 	}
-	if err := sr.Err(); err != nil {
-		st.add(Error, KindBadValue, i, 0, 0, fmt.Sprintf("sheet data is corrupt; reading stopped at row %d: %v", sr.row, err))
+	closeErr := sr.Close()
+	sum.Records = s.records
+	var se *sheetError
+	switch err := sr.Err(); {
+	case err != nil && !errors.As(err, &se):
+		return err
+	case closeErr != nil:
+		return closeErr // a failed CRC-32 check explains any damage seen
+	case se != nil:
+		st.res.Problems, st.keys = st.res.Problems[:mark], st.keys[:mark]
+		st.damaged = true
+		where := ""
+		if se.col == 0 && se.row > 0 {
+			where = fmt.Sprintf("row %d: ", se.row)
+		}
+		st.add(Error, KindDamagedSheet, i, se.row, se.col, fmt.Sprintf(
+			"%s%s; reading of the sheet stopped here (part %s)", where, se.msg, sr.entry))
+		return nil
+	}
+	if sr.uncached > 0 {
+		st.uncached += sr.uncached
+		st.uncachedCells = append(st.uncachedCells, sr.uncachedCells...)
+		st.uncachedTabs++
 	}
 	h.finish()
-	sum.Records = s.records
+	return nil
+}
+
+// reportUncached replaces the problems that formulas without cached values
+// cause (every such cell reads as blank, so headers mismatch and tables look
+// empty) with one workbook-level error that says what happened and what to
+// do. Damaged sheets are still reported.
+func (st *state) reportUncached() {
+	var keep []Problem
+	var keys []problemKey
+	for k, p := range st.res.Problems {
+		if p.Kind == KindDamagedSheet {
+			keep, keys = append(keep, p), append(keys, st.keys[k])
+		}
+	}
+	st.res.Problems, st.keys = keep, keys
+	cells := make([]string, len(st.uncachedCells))
+	for k, c := range st.uncachedCells {
+		cells[k] = c.String()
+	}
+	if st.uncached > len(cells) {
+		cells = append(cells, "…")
+	}
+	writer := "docProps/app.xml does not name the program that wrote the file."
+	switch app := st.wb.application(); {
+	case strings.Contains(app, "Microsoft Excel"):
+		writer = fmt.Sprintf("docProps/app.xml names %q, but Excel saves the results; the file was probably "+
+			"written by a program that imitates Excel's packaging, such as Python's openpyxl.", app)
+	case app != "":
+		writer = fmt.Sprintf("It was probably written by %q (docProps/app.xml).", app)
+	}
+	st.add(Error, KindUncachedFormulas, -1, 0, 0, fmt.Sprintf(
+		"%d formula cell(s) in %d sheet(s) have no cached value (%s): the program that saved the workbook kept the "+
+			"formulas but not their results, and the parser reads results, it never calculates. %s "+
+			"Open the workbook in Excel or LibreOffice and save it, which stores the results, or replace the "+
+			"formulas with their values; then run again.",
+		st.uncached, st.uncachedTabs, strings.Join(cells, ", "), writer))
 }
 
 // sheetHandler consumes the rows of one data sheet in order.
@@ -260,13 +339,6 @@ type sheetHandler interface {
 type row struct {
 	n     int
 	cells []xcell
-}
-
-// sortCells orders cells by column (documents are normally ordered already).
-func (r *row) sortCells() {
-	if !slices.IsSortedFunc(r.cells, func(a, b xcell) int { return cmp.Compare(a.col, b.col) }) {
-		slices.SortStableFunc(r.cells, func(a, b xcell) int { return cmp.Compare(a.col, b.col) })
-	}
 }
 
 // get returns the cell at column col (a blank cell if absent).

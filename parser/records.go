@@ -414,6 +414,13 @@ const (
 	KindCrossSheet      Kind = "cross_sheet"
 	KindDataAfterEnd    Kind = "data_after_end"
 	KindDisplayMismatch Kind = "display_mismatch"
+	// KindDamagedSheet is damage in a sheet's XML (malformed XML, invalid
+	// or out-of-order row and cell references, a text longer than Excel
+	// allows, …): the sheet is read no further, and this is its only problem.
+	KindDamagedSheet Kind = "damaged_sheet"
+	// KindUncachedFormulas is the single workbook-level problem of formula
+	// cells saved without their results; it replaces the problems they cause.
+	KindUncachedFormulas Kind = "uncached_formulas"
 )
 
 // Problem is one finding of a parse. Sheet is the tab name as found and Cell

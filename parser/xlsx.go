@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,18 +43,24 @@ type xcell struct {
 
 // workbook is an opened XLSX package.
 type workbook struct {
-	zr      *zip.Reader
-	tabs    []tab         // every tab in workbook order (hidden ones included)
-	strings []string      // shared strings
-	long    []int         // indexes of the shared strings longer than maxCellText, ascending
-	formats []string      // number format code per cell style index (cellXfs)
-	buf     *bufio.Reader // read buffer of the open sheet, reused sheet after sheet
+	zr       *zip.Reader
+	parts    map[string]*zip.File // zip entries by partKey
+	rootRels []rel                // the package relationships (_rels/.rels)
+	main     string               // the workbook part
+	tabs     []tab                // every tab in workbook order (hidden ones included)
+	sst      string               // the shared-strings part; "" when the package has none
+	strings  []string             // shared strings
+	long     []int                // indexes of the shared strings longer than Excel allows, ascending
+	styles   string               // the styles part; "" when the package has none
+	formats  []string             // number format code per cell style index (cellXfs)
+	buf      *bufio.Reader        // read buffer of the open sheet, reused sheet after sheet
 }
 
 // tab is one sheet of the workbook.
 type tab struct {
 	name string
-	part string // zip path of the sheet XML; empty if unresolvable
+	part string // zip entry of the sheet XML
+	kind string // relationship kind: worksheet, chartsheet, dialogsheet, …
 }
 
 // Limits on what a workbook may declare. Each is well above what Excel
@@ -73,15 +78,14 @@ const (
 	maxCellStyles = 1 << 16
 	// maxFormatCode bounds a number format code; Excel allows 255 characters.
 	maxFormatCode = 1 << 10
-	// maxCellText bounds a cell's text in bytes: Excel's 32767 characters of
-	// up to 3 bytes each in UTF-8. A longer text or number reads as the error
-	// value tooLong.
-	maxCellText = 3 * 32767
+	// maxTextChars is Excel's limit on a cell's text, in characters
+	// (UTF-16 code units). A longer text is refused.
+	maxTextChars = 32767
+	// maxCellText bounds the bytes of a cell's text the reader collects:
+	// maxTextChars characters of up to 3 bytes each in UTF-8. A text of
+	// more bytes has more characters than Excel allows.
+	maxCellText = 3 * maxTextChars
 )
-
-// tooLong is the value of a cell whose text exceeds maxCellText: an error
-// cell, so it is invalid wherever a value is needed.
-const tooLong = "#TOOLONG"
 
 // Sniff checks, from its first bytes and zip directory, that the file of
 // the given size read from r can be an XLSX workbook. It reads little, so
@@ -118,7 +122,11 @@ func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	wb := &workbook{zr: zr}
+	parts, err := indexParts(zr)
+	if err != nil {
+		return nil, err
+	}
+	wb := &workbook{zr: zr, parts: parts}
 	if err := wb.readSheetList(); err != nil {
 		return nil, err
 	}
@@ -131,43 +139,6 @@ func openWorkbook(r io.ReaderAt, size int64) (*workbook, error) {
 	return wb, nil
 }
 
-// file finds a zip entry by name, ignoring case and a leading slash.
-func (wb *workbook) file(name string) *zip.File {
-	name = strings.TrimPrefix(name, "/")
-	for _, f := range wb.zr.File {
-		if f.Name == name {
-			return f
-		}
-	}
-	for _, f := range wb.zr.File {
-		if strings.EqualFold(strings.TrimPrefix(f.Name, "/"), name) {
-			return f
-		}
-	}
-	return nil
-}
-
-// readPart reads a whole (small) part; a missing part gives nil, nil.
-func (wb *workbook) readPart(name string) ([]byte, error) {
-	f := wb.file(name)
-	if f == nil {
-		return nil, nil
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxPartSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(b) > maxPartSize {
-		return nil, fmt.Errorf("reading %s: part larger than %d bytes", name, maxPartSize)
-	}
-	return b, nil
-}
-
 // attr returns the value of the attribute with the given local name.
 func attr(se *xml.StartElement, local string) string {
 	for _, a := range se.Attr {
@@ -178,96 +149,115 @@ func attr(se *xml.StartElement, local string) string {
 	return ""
 }
 
-// readSheetList reads xl/workbook.xml and its relationships.
+// readSheetList finds the workbook part through the package's officeDocument
+// relationship, reads its sheet list and resolves each sheet's part through
+// the workbook's relationships, then finds the shared-strings and styles
+// parts the same way.
 func (wb *workbook) readSheetList() error {
-	wbPath := "xl/workbook.xml"
-	if rels, err := wb.readPart("_rels/.rels"); err == nil && rels != nil {
-		for id, target := range relationships(rels, "") {
-			_ = id
-			if strings.HasSuffix(strings.ToLower(target), "workbook.xml") {
-				wbPath = strings.TrimPrefix(target, "/")
-			}
-		}
-	}
-	data, err := wb.readPart(wbPath)
+	rels, _, err := wb.readRels("")
 	if err != nil {
 		return err
 	}
-	if data == nil {
-		return errors.New("not an XLSX workbook: no workbook part (xl/workbook.xml)")
+	wb.rootRels = rels
+	if wb.main, err = wb.resolvePart(rels, "", relOfficeDocument, "xl/workbook.xml"); err != nil {
+		return err
 	}
-	dir := path.Dir(wbPath)
-	relsData, err := wb.readPart(path.Join(dir, "_rels", path.Base(wbPath)+".rels"))
+	if wb.main == "" {
+		return errors.New("not an XLSX workbook: no workbook part (_rels/.rels has no officeDocument relationship and there is no xl/workbook.xml)")
+	}
+	wbRels, haveRels, err := wb.readRels(wb.main)
 	if err != nil {
 		return err
 	}
-	rels := relationships(relsData, dir)
-	d := xml.NewDecoder(bytes.NewReader(data))
+	if err := wb.readSheets(wbRels, haveRels); err != nil {
+		return err
+	}
+	if wb.sst, err = wb.resolvePart(wbRels, wb.main, relSharedStrings, "xl/sharedStrings.xml"); err != nil {
+		return err
+	}
+	wb.styles, err = wb.resolvePart(wbRels, wb.main, relStyles, "xl/styles.xml")
+	return err
+}
+
+// readSheets reads the <sheet> elements of the workbook part.
+func (wb *workbook) readSheets(rels []rel, haveRels bool) error {
+	d, _, err := wb.partDecoder(wb.main)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]rel, len(rels))
+	for _, r := range rels {
+		byID[r.id] = r
+	}
+	names := map[string]bool{}
+	root := ""
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", wbPath, err)
+			return partError(wb.main, err)
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "sheet" {
+		if !ok {
+			continue
+		}
+		if root == "" {
+			if root = se.Name.Local; root != "workbook" {
+				return fmt.Errorf("not an XLSX workbook: the main part %s is a <%s>, not a <workbook> (a Word or PowerPoint file?)",
+					wb.main, shorten(root, 64))
+			}
+		}
+		if se.Name.Local != "sheet" {
 			continue
 		}
 		t := tab{name: attr(&se, "name")}
+		id := ""
 		for _, a := range se.Attr {
 			if a.Name.Local == "id" && a.Name.Space != "" {
-				t.part = rels[a.Value]
+				id = a.Value
 			}
 		}
+		r, ok := byID[id]
+		switch {
+		case !haveRels:
+			return fmt.Errorf("damaged package: %s lists sheets but has no relationships part (%s)", wb.main, relsPart(wb.main))
+		case !ok:
+			return fmt.Errorf("damaged package: %s: sheet %q refers to relationship %q, which %s does not define",
+				wb.main, shorten(t.name, 64), shorten(id, 64), relsPart(wb.main))
+		case wb.file(r.target) == nil:
+			return missingTarget(relsPart(wb.main), r)
+		}
+		t.part, t.kind = wb.file(r.target).Name, r.kind
+		if key := strings.ToLower(t.name); names[key] {
+			return fmt.Errorf("damaged package: %s lists two sheets named %q; sheet names must be unique", wb.main, shorten(t.name, 64))
+		} else {
+			names[key] = true
+		}
 		if len(wb.tabs) == maxTabs {
-			return fmt.Errorf("reading %s: more than %d sheets", wbPath, maxTabs)
+			return fmt.Errorf("%s: more than %d sheets", wb.main, maxTabs)
 		}
 		wb.tabs = append(wb.tabs, t)
 	}
 	if len(wb.tabs) == 0 {
-		return fmt.Errorf("not an XLSX workbook: %s lists no sheets", wbPath)
+		return fmt.Errorf("not an XLSX workbook: %s lists no sheets", wb.main)
 	}
 	return nil
 }
 
-// relationships maps relationship ids to part paths resolved against dir.
-func relationships(data []byte, dir string) map[string]string {
-	m := map[string]string{}
-	d := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return m
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "Relationship" {
-			continue
-		}
-		target := attr(&se, "Target")
-		if strings.HasPrefix(target, "/") {
-			target = strings.TrimPrefix(target, "/")
-		} else {
-			target = path.Join(dir, target)
-		}
-		m[attr(&se, "Id")] = target
-	}
-}
-
-// readSharedStrings reads xl/sharedStrings.xml: each <si> is the text of its
-// <t> elements, phonetic runs (<rPh>) excluded.
+// readSharedStrings reads the shared-strings part: each <si> is the text of
+// its <t> elements, phonetic runs (<rPh>) excluded.
 func (wb *workbook) readSharedStrings() error {
-	data, err := wb.readPart("xl/sharedStrings.xml")
-	if err != nil || data == nil {
+	d, part, err := wb.partDecoder(wb.sst)
+	if err != nil || d == nil {
 		return err
 	}
-	d := xml.NewDecoder(bytes.NewReader(data))
 	var (
 		sb            strings.Builder
 		inSI, inT     bool
 		phoneticDepth int
-		long          bool // the current string exceeds maxCellText
+		long          bool // the current string exceeds maxCellText bytes
 	)
 	for {
 		tok, err := d.RawToken()
@@ -275,7 +265,7 @@ func (wb *workbook) readSharedStrings() error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading xl/sharedStrings.xml: %w", err)
+			return partError(part, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -292,9 +282,9 @@ func (wb *workbook) readSharedStrings() error {
 			switch t.Name.Local {
 			case "si":
 				if len(wb.strings) == maxSharedStrings {
-					return fmt.Errorf("reading xl/sharedStrings.xml: more than %d shared strings", maxSharedStrings)
+					return fmt.Errorf("%s: more than %d shared strings", part, maxSharedStrings)
 				}
-				if long {
+				if long || tooLong(sb.String()) {
 					wb.long = append(wb.long, len(wb.strings))
 					sb.Reset()
 				}
@@ -317,15 +307,30 @@ func (wb *workbook) readSharedStrings() error {
 	}
 }
 
+// tooLong reports whether a text has more characters (UTF-16 code units)
+// than Excel allows in a cell.
+func tooLong(s string) bool {
+	if len(s) <= maxTextChars {
+		return false
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n > maxTextChars
+}
+
 // readStyles reads the number format of every cell style (cellXfs).
 func (wb *workbook) readStyles() error {
-	data, err := wb.readPart("xl/styles.xml")
-	if err != nil || data == nil {
+	d, part, err := wb.partDecoder(wb.styles)
+	if err != nil || d == nil {
 		return err
 	}
 	custom := map[int]string{}
 	var xfIDs []int
-	d := xml.NewDecoder(bytes.NewReader(data))
 	inCellXfs := false
 	for {
 		tok, err := d.RawToken()
@@ -333,7 +338,7 @@ func (wb *workbook) readStyles() error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading xl/styles.xml: %w", err)
+			return partError(part, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -345,7 +350,7 @@ func (wb *workbook) readStyles() error {
 				}
 				code := attr(&t, "formatCode")
 				if len(code) > maxFormatCode {
-					return fmt.Errorf("reading xl/styles.xml: number format %d is longer than %d bytes", id, maxFormatCode)
+					return fmt.Errorf("%s: number format %d is longer than %d bytes", part, id, maxFormatCode)
 				}
 				custom[id] = code
 			case "cellXfs":
@@ -353,7 +358,7 @@ func (wb *workbook) readStyles() error {
 			case "xf":
 				if inCellXfs {
 					if len(xfIDs) == maxCellStyles {
-						return fmt.Errorf("reading xl/styles.xml: more than %d cell styles", maxCellStyles)
+						return fmt.Errorf("%s: more than %d cell styles", part, maxCellStyles)
 					}
 					id, _ := strconv.Atoi(attr(&t, "numFmtId"))
 					xfIDs = append(xfIDs, id)
@@ -384,41 +389,142 @@ func (wb *workbook) format(style int) string {
 	return "General"
 }
 
+// styleCount is the number of cell styles a cell may refer to: those of the
+// styles part, and at least the default style 0.
+func (wb *workbook) styleCount() int { return max(len(wb.formats), 1) }
+
+// application returns the name and version of the program that wrote the
+// package, from its extended properties (docProps/app.xml), or "".
+func (wb *workbook) application() string {
+	part, err := wb.resolvePart(wb.rootRels, "", relExtendedProps, "docProps/app.xml")
+	if err != nil || part == "" {
+		return ""
+	}
+	d, _, err := wb.partDecoder(part)
+	if err != nil || d == nil {
+		return ""
+	}
+	var app, version, cur string
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			cur = t.Name.Local
+		case xml.EndElement:
+			cur = ""
+		case xml.CharData:
+			switch cur {
+			case "Application":
+				app += string(t)
+			case "AppVersion":
+				version += string(t)
+			}
+		}
+	}
+	app = strings.TrimSpace(shorten(app, 128))
+	if version = strings.TrimSpace(shorten(version, 32)); app != "" && version != "" {
+		app += " " + version
+	}
+	return app
+}
+
+// sheetError is damage found in a sheet's XML: it stops reading the sheet.
+// row and col locate it (0 when unknown).
+type sheetError struct {
+	row, col int
+	msg      string
+}
+
+func (e *sheetError) Error() string { return e.msg }
+
 // sheetReader streams the rows of one sheet.
 type sheetReader struct {
 	wb     *workbook
+	tab    string // tab name, for messages
+	entry  string // zip entry name
+	part   string // the entry and the tab, for messages
 	rc     io.ReadCloser
 	d      *xml.Decoder
 	row    int     // current row number
-	cells  []xcell // cells of the current row, in document order
-	err    error
+	cells  []xcell // non-blank cells of the current row, ascending columns
+	err    error   // a *sheetError, or a damaged package (fatal)
 	done   bool
+	inData bool // inside <sheetData>
 	cellSB strings.Builder
+
+	// formulas without a cached value: how many, and where the first few are
+	uncached      int
+	uncachedCells []Cell
 }
+
+// maxUncachedCells bounds the uncached formula cells a sheet remembers.
+const maxUncachedCells = 5
 
 // openSheet starts reading the sheet of tab t. One sheet is open at a time.
 func (wb *workbook) openSheet(t tab) (*sheetReader, error) {
-	f := wb.file(t.part)
-	if t.part == "" || f == nil {
-		return nil, fmt.Errorf("sheet %q: its part is missing from the package", t.name)
-	}
-	rc, err := f.Open()
+	desc := fmt.Sprintf("%s (sheet %q)", t.part, shorten(t.name, 64))
+	rc, err := wb.file(t.part).Open()
 	if err != nil {
-		return nil, fmt.Errorf("sheet %q: %w", t.name, err)
+		return nil, partError(desc, err)
 	}
 	if wb.buf == nil {
 		wb.buf = bufio.NewReaderSize(rc, 64<<10)
 	} else {
 		wb.buf.Reset(rc)
 	}
-	return &sheetReader{wb: wb, rc: rc, d: xml.NewDecoder(wb.buf)}, nil
+	head, _ := wb.buf.Peek(4)
+	enc, bom := sniffEncoding(head)
+	_, _ = wb.buf.Discard(bom)
+	s := &sheetReader{wb: wb, tab: t.name, entry: t.part, part: desc, rc: rc}
+	if enc == encUTF8 {
+		s.d = newDecoder(wb.buf, desc, false)
+	} else {
+		s.d = newDecoder(bufio.NewReaderSize(newUTF16Reader(wb.buf, enc == encUTF16BE), 64<<10), desc, true)
+	}
+	return s, nil
 }
 
-// Close releases the sheet's stream.
-func (s *sheetReader) Close() error { return s.rc.Close() }
+// Close reads the rest of the sheet's zip entry, so that the zip reader
+// verifies its CRC-32 even when reading stopped early, and releases it. The
+// error is a damaged zip entry.
+func (s *sheetReader) Close() error {
+	_, err := io.Copy(io.Discard, s.wb.buf)
+	s.rc.Close()
+	if err != nil {
+		return partError(s.part, err)
+	}
+	return nil
+}
 
-// Err returns the error that ended reading early, if any.
+// Err returns the error that ended reading early, if any: a *sheetError for
+// damage in the sheet's XML, any other error for a damaged package.
 func (s *sheetReader) Err() error { return s.err }
+
+// fail stops the sheet with a *sheetError at (row, col).
+func (s *sheetReader) fail(row, col int, format string, args ...any) {
+	s.err = &sheetError{row: row, col: col, msg: fmt.Sprintf(format, shortArgs(args)...)}
+	s.done = true
+}
+
+// readFailed stops the sheet on an error of the XML decoder at (row, col):
+// malformed XML or text damages the sheet; anything else (a damaged zip
+// entry, a refused encoding) the package.
+func (s *sheetReader) readFailed(err error, row, col int) {
+	var se *xml.SyntaxError
+	switch {
+	case err == io.EOF:
+		s.fail(row, col, "the sheet's XML ends early (the part is truncated)")
+	case errors.As(err, &se):
+		s.fail(row, col, "the sheet's XML is malformed (line %d): %s", se.Line, se.Msg)
+	case errors.Is(err, errUTF16):
+		s.fail(row, col, "the sheet's text is not valid UTF-16")
+	default:
+		s.err, s.done = partError(s.part, err), true
+	}
+}
 
 // next advances to the next <row> element that has cells. It returns false at
 // the end of the sheet data or on an error (see Err).
@@ -427,17 +533,19 @@ func (s *sheetReader) next() bool {
 		tok, err := s.d.RawToken()
 		if err != nil {
 			s.done = true
-			if err != io.EOF {
-				s.err = err
+			if err != io.EOF || s.inData {
+				s.readFailed(err, 0, 0)
 			}
 			return false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if t.Name.Local == "row" {
+			switch t.Name.Local {
+			case "sheetData":
+				s.inData = true
+			case "row":
 				s.readRow(&t)
 				if s.err != nil {
-					s.done = true
 					return false
 				}
 				if len(s.cells) > 0 {
@@ -459,19 +567,43 @@ const (
 	maxCols = 1 << 14
 )
 
-// readRow reads one <row> element (whose start tag is se) into s.cells.
+// readRow reads one <row> element (whose start tag is se) into s.cells. Row
+// numbers must be valid and ascending; a row without r follows the previous.
 func (s *sheetReader) readRow(se *xml.StartElement) {
-	if r, err := strconv.Atoi(attr(se, "r")); err == nil && r > 0 && r <= maxRows {
-		s.row = r
-	} else {
-		s.row++
+	n := s.row + 1
+	for _, a := range se.Attr {
+		if a.Name.Local != "r" {
+			continue
+		}
+		r, err := strconv.Atoi(a.Value)
+		if err != nil || r < 1 || r > maxRows {
+			after := "the first row"
+			if s.row > 0 {
+				after = fmt.Sprintf("the row after row %d", s.row)
+			}
+			s.fail(0, 0, "%s has r=%q, which is not a row number from 1 to 1048576", after, a.Value)
+			return
+		}
+		n = r
 	}
+	switch {
+	case n > maxRows:
+		s.fail(0, 0, "more than 1048576 rows")
+		return
+	case n == s.row:
+		s.fail(n, 0, "row %d appears twice", n)
+		return
+	case n < s.row:
+		s.fail(n, 0, "rows are out of order: row %d comes after row %d", n, s.row)
+		return
+	}
+	s.row = n
 	s.cells = s.cells[:0]
 	col := 0
 	for {
 		tok, err := s.d.RawToken()
 		if err != nil {
-			s.err = fmt.Errorf("row %d: %w", s.row, err)
+			s.readFailed(err, s.row, 0)
 			return
 		}
 		switch t := tok.(type) {
@@ -485,10 +617,6 @@ func (s *sheetReader) readRow(se *xml.StartElement) {
 			}
 			col = c.col
 			if c.typ != cellBlank {
-				if len(s.cells) == maxCols {
-					s.err = fmt.Errorf("row %d: more than %d cells", s.row, maxCols)
-					return
-				}
 				s.cells = append(s.cells, c)
 			}
 		case xml.EndElement:
@@ -499,32 +627,54 @@ func (s *sheetReader) readRow(se *xml.StartElement) {
 	}
 }
 
-// readCell reads one <c> element; prev is the previous cell's column.
+// readCell reads one <c> element; prev is the previous cell's column. Cell
+// references must be valid, in the cell's row, and ascending.
 func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
-	c := xcell{col: min(prev+1, maxCols)}
+	c := xcell{col: prev + 1}
 	var typeAttr string
 	for _, a := range se.Attr {
 		switch a.Name.Local {
 		case "r":
-			if col, ok := refColumn(a.Value); ok {
-				c.col = col
+			col, row, ok := parseRef(a.Value)
+			if !ok {
+				s.fail(s.row, 0, "a cell has reference %q, which is not a cell reference", a.Value)
+				return c
 			}
+			if row != s.row {
+				s.fail(s.row, col, "cell %s is inside the element of row %d", a.Value, s.row)
+				return c
+			}
+			c.col = col
 		case "s":
-			if st, err := strconv.Atoi(a.Value); err == nil && st >= 0 {
-				c.style = st
+			st, err := strconv.Atoi(a.Value)
+			if err != nil || st < 0 || st >= s.wb.styleCount() {
+				s.fail(s.row, c.col, "the cell has style %q, but the styles part defines %d cell styles", a.Value, len(s.wb.formats))
+				return c
 			}
+			c.style = st
 		case "t":
 			typeAttr = a.Value
 		}
 	}
+	switch {
+	case c.col > maxCols:
+		s.fail(s.row, 0, "a cell lies past column XFD, Excel's last")
+		return c
+	case c.col == prev:
+		s.fail(s.row, c.col, "cell %s%d appears twice", ColumnName(c.col), s.row)
+		return c
+	case c.col < prev:
+		s.fail(s.row, c.col, "cells are out of order: %s%d comes after %s%d", ColumnName(c.col), s.row, ColumnName(prev), s.row)
+		return c
+	}
 	var v string
-	hasV, inV, inIS, inT, long := false, false, false, false, false
+	hasV, hasF, inV, inIS, inT, long := false, false, false, false, false, false
 	phonetic := 0
 	s.cellSB.Reset()
 	for {
 		tok, err := s.d.RawToken()
 		if err != nil {
-			s.err = fmt.Errorf("cell %s%d: %w", ColumnName(c.col), s.row, err)
+			s.readFailed(err, s.row, c.col)
 			return c
 		}
 		switch t := tok.(type) {
@@ -532,6 +682,8 @@ func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
 			switch t.Name.Local {
 			case "v":
 				inV, hasV = true, true
+			case "f":
+				hasF = true
 			case "is":
 				inIS = true
 			case "rPh":
@@ -553,7 +705,11 @@ func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
 				inT = false
 			case "c":
 				if long {
-					c.typ, c.val = cellError, tooLong
+					s.fail(s.row, c.col, "the cell's text is longer than Excel's limit of 32,767 characters")
+					return c
+				}
+				if hasF && typeAttr != "inlineStr" && (!hasV || typeAttr != "str" && strings.TrimSpace(v) == "") {
+					s.noCachedValue(c.col)
 					return c
 				}
 				return s.finishCell(c, typeAttr, v, hasV)
@@ -570,20 +726,37 @@ func (s *sheetReader) readCell(se *xml.StartElement, prev int) xcell {
 	}
 }
 
+// noCachedValue records a formula cell saved without its result; the cell
+// reads as blank (spec 2.3), and the parse reports such cells together.
+func (s *sheetReader) noCachedValue(col int) {
+	if s.uncached++; len(s.uncachedCells) < maxUncachedCells {
+		s.uncachedCells = append(s.uncachedCells, Cell{Sheet: s.tab, Col: col, Row: s.row})
+	}
+}
+
 // finishCell sets the type and value of a cell from its t attribute and text.
 func (s *sheetReader) finishCell(c xcell, typeAttr, v string, hasV bool) xcell {
 	switch typeAttr {
 	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(v))
-		_, long := slices.BinarySearch(s.wb.long, i)
-		switch {
-		case hasV && err == nil && long:
-			c.typ, c.val = cellError, tooLong
-		case hasV && err == nil && i >= 0 && i < len(s.wb.strings):
-			c.typ, c.val = cellText, s.wb.strings[i]
-		case hasV:
-			c.typ, c.val = cellError, "#BADSTRINGINDEX"
+		if !hasV {
+			break
 		}
+		if s.wb.sst == "" {
+			s.err, s.done = fmt.Errorf("damaged package: %s!%s%d is a shared-string cell, but the package has no "+
+				"shared-strings part (no sharedStrings relationship in %s and no xl/sharedStrings.xml)",
+				s.tab, ColumnName(c.col), s.row, relsPart(s.wb.main)), true
+			return c
+		}
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= len(s.wb.strings) {
+			s.fail(s.row, c.col, "the cell refers to shared string %q, but %s holds %d strings", v, s.wb.sst, len(s.wb.strings))
+			return c
+		}
+		if _, long := slices.BinarySearch(s.wb.long, i); long {
+			s.fail(s.row, c.col, "the cell's text is longer than Excel's limit of 32,767 characters")
+			return c
+		}
+		c.typ, c.val = cellText, s.wb.strings[i]
 	case "inlineStr":
 		c.typ, c.val = cellText, s.cellSB.String()
 	case "str":
@@ -594,20 +767,29 @@ func (s *sheetReader) finishCell(c xcell, typeAttr, v string, hasV bool) xcell {
 		c.typ, c.val = cellError, v
 	case "d":
 		c.typ, c.val = cellDate, v
-	default:
+	case "", "n":
 		if hasV && strings.TrimSpace(v) != "" {
 			c.typ, c.val = cellNumber, strings.TrimSpace(v)
 		}
+	default:
+		s.fail(s.row, c.col, "the cell has type %q, which is not a cell type", typeAttr)
+		return c
 	}
-	if c.typ == cellText && c.val == "" {
-		c.typ = cellBlank
+	if c.typ == cellText {
+		if tooLong(c.val) {
+			s.fail(s.row, c.col, "the cell's text is longer than Excel's limit of 32,767 characters")
+			return c
+		}
+		if c.val == "" {
+			c.typ = cellBlank
+		}
 	}
 	return c
 }
 
-// refColumn extracts the column number from an A1 reference ("AB12" → 28).
-func refColumn(ref string) (int, bool) {
-	col, i := 0, 0
+// parseRef parses an A1 cell reference ("AB12" → 28, 12).
+func parseRef(ref string) (col, row int, ok bool) {
+	i := 0
 	for ; i < len(ref); i++ {
 		ch := ref[i]
 		if ch >= 'a' && ch <= 'z' {
@@ -618,13 +800,23 @@ func refColumn(ref string) (int, bool) {
 		}
 		col = col*26 + int(ch-'A'+1)
 		if col > maxCols {
-			return 0, false
+			return 0, 0, false
 		}
 	}
-	if i == 0 {
-		return 0, false
+	if i == 0 || i == len(ref) || ref[i] == '0' {
+		return 0, 0, false
 	}
-	return col, true
+	for ; i < len(ref); i++ {
+		ch := ref[i]
+		if ch < '0' || ch > '9' {
+			return 0, 0, false
+		}
+		row = row*10 + int(ch-'0')
+		if row > maxRows {
+			return 0, 0, false
+		}
+	}
+	return col, row, true
 }
 
 // builtinFormat returns the format code of a built-in number format id

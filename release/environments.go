@@ -43,19 +43,78 @@ type Environment struct {
 	Endpoint  string
 	PathStyle bool
 	Profile   string
-	// SSE is "AES256" or "aws:kms" (required); KMSKeyID is the KMS key.
+	// SSE is "AES256" or "aws:kms" (required), or SSENone together with
+	// AllowUnencrypted; KMSKeyID is the KMS key.
 	SSE      string
 	KMSKeyID string
+	// AllowUnencrypted permits SSE = SSENone: objects stored without
+	// server-side encryption (local test stores only; every command says so).
+	AllowUnencrypted bool
 	// MaxSize is the largest file accepted, in bytes; 0 means no limit.
 	MaxSize int64
+	// Protected environments (production) are never chosen by --all: an
+	// upload must name them with --env.
+	Protected bool
+	// BucketOwner is the account id that must own the bucket (sent as
+	// x-amz-expected-bucket-owner, so S3 refuses a bucket of another account).
+	BucketOwner string
 }
+
+// SSENone is the sse value of an environment without server-side
+// encryption; it needs allow_unencrypted = true.
+const SSENone = "none"
 
 // Key returns the object key of a migration file name.
 func (e *Environment) Key(name string) string { return e.Prefix + name }
 
 // S3Config returns how to reach this environment's bucket.
 func (e *Environment) S3Config() s3store.Config {
-	return s3store.Config{Region: e.Region, Endpoint: e.Endpoint, PathStyle: e.PathStyle, Profile: e.Profile}
+	return s3store.Config{Region: e.Region, Endpoint: e.Endpoint, PathStyle: e.PathStyle, Profile: e.Profile, BucketOwner: e.BucketOwner}
+}
+
+// Encryption returns the server-side encryption every object of this
+// environment must carry.
+func (e *Environment) Encryption() s3store.Encryption {
+	if e.SSE == SSENone && e.AllowUnencrypted {
+		return s3store.Encryption{AllowUnencrypted: true}
+	}
+	return s3store.Encryption{SSE: e.SSE, KMSKeyID: e.KMSKeyID}
+}
+
+// Unencrypted reports whether the environment stores objects without
+// server-side encryption (sse = "none" with allow_unencrypted = true).
+func (e *Environment) Unencrypted() bool { return e.SSE == SSENone && e.AllowUnencrypted }
+
+// UnencryptedNotice is the line every command prints for an environment
+// without server-side encryption.
+func (e *Environment) UnencryptedNotice() string {
+	return fmt.Sprintf("environment %s: UNENCRYPTED: sse = %q with allow_unencrypted = true, objects are stored without server-side encryption (local test stores only)", e.Name, SSENone)
+}
+
+// Overrides replace environment settings for one run, as the AWS CLI's
+// --profile, --region and --endpoint-url do; empty fields change nothing.
+type Overrides struct {
+	Profile, Region, Endpoint string
+}
+
+// Apply sets the overrides on every environment. An endpoint override
+// addresses buckets by path, as S3-compatible stores expect.
+func (o Overrides) Apply(envs []*Environment) error {
+	if o.Endpoint != "" && !strings.HasPrefix(o.Endpoint, "https://") && !strings.HasPrefix(o.Endpoint, "http://") {
+		return fmt.Errorf("--endpoint-url %q must be an http:// or https:// URL", o.Endpoint)
+	}
+	for _, e := range envs {
+		if o.Profile != "" {
+			e.Profile = o.Profile
+		}
+		if o.Region != "" {
+			e.Region = o.Region
+		}
+		if o.Endpoint != "" {
+			e.Endpoint, e.PathStyle = o.Endpoint, true
+		}
+	}
+	return nil
 }
 
 // Environments is the parsed environments file, in file order.
@@ -75,6 +134,10 @@ type rawEnvironment struct {
 	SSE       string  `toml:"sse"`
 	KMSKeyID  string  `toml:"kms_key_id"`
 	MaxSize   any     `toml:"max_size"`
+	// AllowUnencrypted, Protected and BucketOwner: see Environment.
+	AllowUnencrypted bool   `toml:"allow_unencrypted"`
+	Protected        bool   `toml:"protected"`
+	BucketOwner      string `toml:"bucket_owner"`
 }
 
 type rawFile struct {
@@ -111,6 +174,9 @@ var (
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// customRegionRE is the looser rule for S3-compatible endpoints.
 	customRegionRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	// accountRE is an AWS account id; S3-compatible stores may use other
+	// owner ids, so any token without spaces is accepted with an endpoint.
+	accountRE = regexp.MustCompile(`^([0-9]{12}|[A-Za-z0-9_.@-]{1,128})$`)
 )
 
 // ParseEnvironments parses and validates an environments file; name is used
@@ -165,10 +231,26 @@ func validate(name string, r rawEnvironment) (*Environment, error) {
 		if r.KMSKeyID == "" {
 			return nil, fmt.Errorf("sse = %q needs kms_key_id", r.SSE)
 		}
+	case SSENone:
+		if !r.AllowUnencrypted {
+			return nil, fmt.Errorf("sse = %q stores objects unencrypted: it needs allow_unencrypted = true, for local test stores only", SSENone)
+		}
+		if r.KMSKeyID != "" {
+			return nil, fmt.Errorf("kms_key_id is set but sse is %q", r.SSE)
+		}
+		if r.Protected {
+			return nil, errors.New(`a protected environment cannot be unencrypted (sse = "none")`)
+		}
 	case "":
 		return nil, fmt.Errorf("server-side encryption is required: set sse = %q or sse = %q with kms_key_id", s3store.SSES3, s3store.SSEKMS)
 	default:
 		return nil, fmt.Errorf("sse %q is not %q or %q", r.SSE, s3store.SSES3, s3store.SSEKMS)
+	}
+	if r.AllowUnencrypted && r.SSE != SSENone {
+		return nil, fmt.Errorf("allow_unencrypted = true only goes with sse = %q (sse is %q)", SSENone, r.SSE)
+	}
+	if r.BucketOwner != "" && !accountRE.MatchString(r.BucketOwner) {
+		return nil, fmt.Errorf("bucket_owner %q is not an account id (12 digits on AWS)", r.BucketOwner)
 	}
 	if r.Endpoint != "" && !strings.HasPrefix(r.Endpoint, "https://") && !strings.HasPrefix(r.Endpoint, "http://") {
 		return nil, fmt.Errorf("endpoint %q must be an http:// or https:// URL", r.Endpoint)
@@ -180,7 +262,8 @@ func validate(name string, r rawEnvironment) (*Environment, error) {
 	return &Environment{
 		Name: name, Bucket: r.Bucket, Prefix: prefix, Region: r.Region,
 		Endpoint: r.Endpoint, PathStyle: r.PathStyle, Profile: r.Profile,
-		SSE: r.SSE, KMSKeyID: r.KMSKeyID, MaxSize: maxSize,
+		SSE: r.SSE, KMSKeyID: r.KMSKeyID, AllowUnencrypted: r.AllowUnencrypted, MaxSize: maxSize,
+		Protected: r.Protected, BucketOwner: r.BucketOwner,
 	}, nil
 }
 
@@ -191,6 +274,9 @@ var sizeUnits = map[string]int64{
 }
 
 var sizeRE = regexp.MustCompile(`^([0-9]+)\s*([a-zA-Z]*)$`)
+
+// ParseSize parses a size such as "16MiB", "250MB" or "1048576" (bytes).
+func ParseSize(s string) (int64, error) { return parseSize(s) }
 
 // parseSize accepts a TOML integer (bytes) or a string such as "250MiB".
 func parseSize(v any) (int64, error) {
@@ -258,6 +344,27 @@ func (es *Environments) Select(list string, all bool) ([]*Environment, error) {
 		return nil, fmt.Errorf("no environment chosen: give --env NAME[,NAME...] or --all (configured: %s)", strings.Join(es.Names(), ", "))
 	}
 	return out, nil
+}
+
+// SelectUpload is Select for uploads: --all leaves out protected
+// environments, which an upload must name with --env; they are returned in
+// skipped so that the caller can say so.
+func (es *Environments) SelectUpload(list string, all bool) (targets, skipped []*Environment, err error) {
+	chosen, err := es.Select(list, all)
+	if err != nil || !all {
+		return chosen, nil, err
+	}
+	for _, e := range chosen {
+		if e.Protected {
+			skipped = append(skipped, e)
+		} else {
+			targets = append(targets, e)
+		}
+	}
+	if len(targets) == 0 {
+		return nil, skipped, fmt.Errorf("every environment is protected: name the ones to upload to with --env (configured: %s)", strings.Join(es.Names(), ", "))
+	}
+	return targets, skipped, nil
 }
 
 // ByBucket returns the environment whose bucket is bucket.

@@ -64,7 +64,11 @@ func TestParseEnvironmentsErrors(t *testing.T) {
 		name, toml, want string
 	}{
 		{"no encryption", base, "server-side encryption is required"},
-		{"unknown sse", base + `sse = "none"`, `sse "none" is not`},
+		{"unknown sse", base + `sse = "plain"`, `sse "plain" is not`},
+		{"none without allow_unencrypted", base + `sse = "none"`, "needs allow_unencrypted = true"},
+		{"allow_unencrypted with encryption", base + "sse = \"AES256\"\nallow_unencrypted = true", `only goes with sse = "none"`},
+		{"protected unencrypted", base + "sse = \"none\"\nallow_unencrypted = true\nprotected = true", "protected environment cannot be unencrypted"},
+		{"bad bucket owner", base + "sse = \"AES256\"\nbucket_owner = \"not an id\"", "bucket_owner"},
 		{"kms without key", base + `sse = "aws:kms"`, "needs kms_key_id"},
 		{"key without kms", base + "sse = \"AES256\"\nkms_key_id = \"k\"", "kms_key_id is set"},
 		{"unknown key", base + "sse = \"AES256\"\nencrypt = true", `unknown key "environments.exp.encrypt"`},
@@ -149,7 +153,8 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestCommittedExample checks the committed example configuration parses.
+// TestCommittedExample checks the committed example configuration parses,
+// encrypts everything and protects prd.
 func TestCommittedExample(t *testing.T) {
 	path := filepath.Join("..", DefaultEnvironmentsPath)
 	envs, err := LoadEnvironments(path)
@@ -157,8 +162,13 @@ func TestCommittedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"exp", "stg", "prd"} {
-		if _, err := envs.Select(n, false); err != nil {
+		got, err := envs.Select(n, false)
+		if err != nil {
 			t.Errorf("example lacks %s: %v", n, err)
+			continue
+		}
+		if e := got[0]; e.Unencrypted() || e.Protected != (n == "prd") {
+			t.Errorf("example %s: unencrypted %v, protected %v", n, e.Unencrypted(), e.Protected)
 		}
 	}
 	if _, err := LoadEnvironments(filepath.Join(t.TempDir(), "absent.toml")); err == nil {
@@ -178,5 +188,73 @@ func TestEnvironmentsPath(t *testing.T) {
 	}
 	if got := EnvironmentsPath("flag.toml"); got != "flag.toml" {
 		t.Errorf("flag = %s", got)
+	}
+}
+
+func TestUnencryptedEnvironment(t *testing.T) {
+	envs, err := ParseEnvironments("test.toml", []byte("[environments.local]\nbucket = \"local-test\"\nregion = \"us-east-1\"\nsse = \"none\"\nallow_unencrypted = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := envs.List[0]
+	if !e.Unencrypted() || !e.Encryption().AllowUnencrypted {
+		t.Errorf("local = %+v, want unencrypted", e)
+	}
+	if n := e.UnencryptedNotice(); !strings.Contains(n, "UNENCRYPTED") || !strings.Contains(n, "local") {
+		t.Errorf("notice = %q", n)
+	}
+}
+
+// TestSelectUpload checks that --all never reaches a protected environment.
+func TestSelectUpload(t *testing.T) {
+	conf := validConfig + "protected = true\n" // prd is the last table
+	envs, err := ParseEnvironments("test.toml", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(es []*Environment) string {
+		var s []string
+		for _, e := range es {
+			s = append(s, e.Name)
+		}
+		return strings.Join(s, ",")
+	}
+	targets, skipped, err := envs.SelectUpload("", true)
+	if err != nil || names(targets) != "exp,stg" || names(skipped) != "prd" {
+		t.Errorf("--all: targets %s, skipped %s, err %v; want exp,stg and prd skipped", names(targets), names(skipped), err)
+	}
+	targets, skipped, err = envs.SelectUpload("prd,exp", false)
+	if err != nil || names(targets) != "prd,exp" || len(skipped) != 0 {
+		t.Errorf("--env prd,exp: targets %s, skipped %s, err %v", names(targets), names(skipped), err)
+	}
+	only, err := ParseEnvironments("test.toml", []byte("[environments.prd]\nbucket = \"bucket-prd\"\nregion = \"us-east-1\"\nsse = \"AES256\"\nprotected = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := only.SelectUpload("", true); err == nil || !strings.Contains(err.Error(), "--env") {
+		t.Errorf("--all with only protected environments: err = %v", err)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	envs, err := ParseEnvironments("test.toml", []byte(validConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (Overrides{Endpoint: "ftp://x"}).Apply(envs.List); err == nil {
+		t.Error("ftp endpoint accepted")
+	}
+	if err := (Overrides{}).Apply(envs.List); err != nil || envs.List[2].Profile != "example-prd" || envs.List[0].Endpoint != "" {
+		t.Fatalf("empty overrides changed something: %v %+v", err, envs.List[2])
+	}
+	err = Overrides{Profile: "ops", Region: "us-east-1", Endpoint: "http://127.0.0.1:7070"}.Apply(envs.List)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range envs.List {
+		c := e.S3Config()
+		if c.Profile != "ops" || c.Region != "us-east-1" || c.Endpoint != "http://127.0.0.1:7070" || !c.PathStyle {
+			t.Errorf("%s after overrides: %+v", e.Name, c)
+		}
 	}
 }

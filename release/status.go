@@ -37,76 +37,156 @@ func lockEntry(lockPath, name string) (string, *lockfile.Entry, error) {
 
 // objectsOf lists the objects a lock entry is stored as: the whole file, or
 // its parts.
-func objectsOf(name string, e *lockfile.Entry) []lockfile.Part {
-	if len(e.Parts) > 0 {
-		return e.Parts
+func objectsOf(name string, e *lockfile.Entry) []expected {
+	if len(e.Parts) == 0 {
+		return []expected{{name: name, sha256: e.SHA256, size: e.Size}}
 	}
-	return []lockfile.Part{{Name: name, SHA256: e.SHA256, Size: e.Size}}
+	out := make([]expected, len(e.Parts))
+	for i, p := range e.Parts {
+		out[i] = expected{name: p.Name, sha256: p.SHA256, size: p.Size}
+	}
+	return out
 }
 
-// Status compares what every target environment holds for the named file
-// with its lock entry, by HEAD only (nothing is downloaded). Each Result has
-// StatePresent, StateMissing, StateDifferent or StateError; Recorded reports
-// whether the lock file records that environment's upload.
-func Status(ctx context.Context, lockPath, name string, targets []*Environment, connect Connector) ([]Result, error) {
-	name, entry, err := lockEntry(lockPath, name)
+// StatusOptions configures Status.
+type StatusOptions struct {
+	// LockPath is the lock file (lockfile.DefaultPath when empty).
+	LockPath string
+	// Name is the migration's file name (a path is reduced to its base name).
+	Name string
+	// Targets are the environments to check.
+	Targets []*Environment
+	// Connect opens each environment's store (ConnectS3 when nil).
+	Connect Connector
+	// Deep reads every object back and hashes it instead of trusting the
+	// store's checksum.
+	Deep bool
+}
+
+// connectChecked connects to env's store and resolves its credentials; a
+// credential failure is remembered per profile so that the chain (which may
+// wait for an instance-metadata service) is asked once per run.
+func connectChecked(ctx context.Context, connect Connector, env *Environment, credFailures map[string]error) (Store, error) {
+	store, err := connect(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	if connect == nil {
-		connect = ConnectS3
+	if err, seen := credFailures[store.Profile()]; seen {
+		return nil, err
 	}
-	results := make([]Result, len(targets))
+	if err := store.CheckCredentials(ctx); err != nil {
+		credFailures[store.Profile()] = err
+		return nil, err
+	}
+	return store, nil
+}
+
+// StatusReport is what Status found: the lock entry's digest and size, and
+// one Result per target environment.
+type StatusReport struct {
+	// Migration is the migration's file name.
+	Migration string
+	// SHA256 and Size are the lock entry's.
+	SHA256 string
+	Size   int64
+	// Deep reports whether the objects were downloaded and hashed.
+	Deep    bool
+	Results []Result
+}
+
+// AllPresent reports whether every environment holds the locked file.
+func (r *StatusReport) AllPresent() bool {
+	for _, res := range r.Results {
+		if res.State != StatePresent {
+			return false
+		}
+	}
+	return true
+}
+
+// Status compares what every target environment holds for the named file
+// with its lock entry. By default it uses HEAD only: an object is present
+// when its size and sha256 metadata match and the store's SHA-256 checksum
+// proves the bytes (for a multipart upload, the composite checksum the lock
+// file recorded when the upload was verified), unverified when no checksum
+// can prove them, and unencrypted when it lacks the environment's required
+// encryption. With Deep every object is downloaded and hashed.
+func Status(ctx context.Context, o StatusOptions) (*StatusReport, error) {
+	name, entry, err := lockEntry(o.LockPath, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if o.Connect == nil {
+		o.Connect = ConnectS3
+	}
+	mode := downloadNever
+	if o.Deep {
+		mode = downloadAlways
+	}
+	rep := &StatusReport{Migration: name, SHA256: entry.SHA256, Size: entry.Size, Deep: o.Deep, Results: make([]Result, len(o.Targets))}
+	credFailures := map[string]error{} // per profile: ask the chain once
+	for i, env := range o.Targets {
+		r := statusOne(ctx, o.Connect, env, name, entry, mode, credFailures)
+		u := entry.Uploads[env.Name]
+		r.Recorded = u != nil && u.Bucket == env.Bucket && u.Key == env.Key(name) && u.SHA256 == entry.SHA256
+		rep.Results[i] = r
+	}
+	return rep, nil
+}
+
+// statusRank orders states from best to worst; an environment reports the
+// worst state of its objects.
+var statusRank = map[State]int{
+	StatePresent: 0, StateUnverified: 1, StateUnencrypted: 2, StateMissing: 3, StateDifferent: 4, StateError: 5,
+}
+
+func statusOne(ctx context.Context, connect Connector, env *Environment, name string, entry *lockfile.Entry, mode downloadMode, credFailures map[string]error) Result {
+	r := Result{Env: env, Key: env.Key(name), State: StatePresent}
+	if len(entry.Parts) > 0 {
+		r.Parts = len(entry.Parts)
+	}
+	store, err := connectChecked(ctx, connect, env, credFailures)
+	if err != nil {
+		r.State, r.Err = StateError, err
+		return r
+	}
 	objects := objectsOf(name, entry)
-	for i, env := range targets {
-		r := Result{Env: env, Key: env.Key(name), State: StatePresent}
-		if len(entry.Parts) > 0 {
-			r.Parts = len(entry.Parts)
-		}
-		store, err := connect(ctx, env)
-		if err != nil {
-			r.State, r.Err = StateError, err
-			results[i] = r
-			continue
-		}
-		for _, o := range objects {
-			obj, err := store.Head(ctx, env.Bucket, env.Key(o.Name))
-			switch {
-			case errors.Is(err, s3store.ErrNotFound):
-				r.State, r.Err = worse(r.State, StateMissing), fmt.Errorf("%s is missing", o.Name)
-			case err != nil:
-				r.State, r.Err = worse(r.State, StateError), err
-			default:
-				if derr := sameContent(obj, o.SHA256, o.Size); derr != nil {
-					r.State, r.Err = worse(r.State, StateDifferent), fmt.Errorf("%s: %w", o.Name, derr)
-				} else if len(objects) == 1 {
-					r.VersionID = obj.VersionID
-				}
+	verifiedBy := ""
+	for i, want := range objects {
+		v := verdict{}
+		obj, err := store.Head(ctx, env.Bucket, env.Key(want.name))
+		switch {
+		case errors.Is(err, s3store.ErrNotFound):
+			v = verdict{state: StateMissing, err: fmt.Errorf("%s is missing", want.name)}
+		case err != nil:
+			v = verdict{state: StateError, err: err}
+		default:
+			want.checksum = recordedChecksum(entry, env, want.name)
+			v = judge(ctx, store, env, obj, want, mode)
+			if r.Checksum == "" {
+				r.Checksum = obj.ChecksumSHA256
+			}
+			if i == 0 || obj.SSE != r.Encryption {
+				r.Encryption = obj.SSE
+			}
+			if len(objects) == 1 {
+				r.VersionID = obj.VersionID
 			}
 		}
-		results[i] = r
+		if i == 0 || v.verifiedBy != verifiedBy {
+			verifiedBy = v.verifiedBy
+		}
+		if statusRank[v.state] > statusRank[r.State] {
+			r.State, r.Err = v.state, v.err
+			if len(objects) > 1 && v.err != nil {
+				r.Err = fmt.Errorf("%s: %w", want.name, v.err)
+			}
+		}
 	}
-	return results, nil
-}
-
-// worse returns the more serious of two status states.
-func worse(a, b State) State {
-	rank := map[State]int{StatePresent: 0, StateMissing: 1, StateDifferent: 2, StateError: 3}
-	if rank[b] > rank[a] {
-		return b
+	if r.State == StatePresent {
+		r.VerifiedBy = verifiedBy
 	}
-	return a
-}
-
-// Recorded reports whether the lock entry records an upload of the locked
-// digest to env under key.
-func Recorded(lockPath, name string, env *Environment) bool {
-	name, e, err := lockEntry(lockPath, name)
-	if err != nil {
-		return false
-	}
-	u := e.Uploads[env.Name]
-	return u != nil && u.Bucket == env.Bucket && u.Key == env.Key(name) && u.SHA256 == e.SHA256
+	return r
 }
 
 // ErrDigestMismatch reports that downloaded bytes differ from the lock entry.
@@ -114,9 +194,11 @@ var ErrDigestMismatch = errors.New("does not match the lock entry")
 
 // Download fetches the named secure migration from env into a new private
 // directory (0700) under parent (the system temp dir when empty) as a 0600
-// file, verifies its size and SHA-256 against the lock entry and returns its
-// path. A split migration's parts are each verified and joined into the
-// whole file. On any failure nothing is left on disk.
+// file, verifies its size and SHA-256 against the lock entry and the
+// object's server-side encryption against the environment's requirement,
+// and returns its path. An object without the required encryption gives an
+// error matching s3store.ErrNotEncrypted. A split migration's parts are each verified and
+// joined into the whole file. On any failure nothing is left on disk.
 func Download(ctx context.Context, lockPath, name string, env *Environment, connect Connector, parent string) (path string, err error) {
 	name, entry, err := lockEntry(lockPath, name)
 	if err != nil {
@@ -125,7 +207,7 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 	if connect == nil {
 		connect = ConnectS3
 	}
-	store, err := connect(ctx, env)
+	store, err := connectChecked(ctx, connect, env, map[string]error{})
 	if err != nil {
 		return "", err
 	}
@@ -149,11 +231,11 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 	whole := sha256.New()
 	var total int64
 	for _, o := range objectsOf(name, entry) {
-		n, sum, derr := fetch(ctx, store, env, o.Name, io.MultiWriter(f, whole))
+		n, sum, derr := fetch(ctx, store, env, o.name, io.MultiWriter(f, whole), true)
 		total += n
-		if derr == nil && (sum != o.SHA256 || n != o.Size) {
+		if derr == nil && (sum != o.sha256 || n != o.size) {
 			derr = fmt.Errorf("s3://%s/%s (environment %s) %w: sha256 %s, %d bytes; lock has %s, %d bytes; the object was replaced or tampered with, nothing was kept",
-				env.Bucket, env.Key(o.Name), env.Name, ErrDigestMismatch, sum, n, o.SHA256, o.Size)
+				env.Bucket, env.Key(o.name), env.Name, ErrDigestMismatch, sum, n, o.sha256, o.size)
 		}
 		if derr != nil {
 			f.Close()
@@ -168,20 +250,4 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 			name, env.Name, ErrDigestMismatch, got, total, entry.SHA256, entry.Size)
 	}
 	return path, nil
-}
-
-// fetch streams one object into w and returns its size and hex SHA-256.
-func fetch(ctx context.Context, store Store, env *Environment, name string, w io.Writer) (int64, string, error) {
-	key := env.Key(name)
-	body, _, err := store.Get(ctx, env.Bucket, key)
-	if err != nil {
-		return 0, "", fmt.Errorf("environment %s: %w", env.Name, err)
-	}
-	defer body.Close()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), ctxReader{ctx, body})
-	if err != nil {
-		return n, "", fmt.Errorf("downloading s3://%s/%s (environment %s): %w", env.Bucket, key, env.Name, err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
 }

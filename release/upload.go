@@ -2,15 +2,11 @@ package release
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,24 +18,36 @@ import (
 // Store is the small set of object-store operations the release steps use;
 // *s3store.Client implements it.
 type Store interface {
+	// Profile names the shared-config profile credentials come from.
+	Profile() string
 	CheckCredentials(ctx context.Context) error
-	CheckBucket(ctx context.Context, bucket string) error
+	Identity(ctx context.Context) (s3store.Identity, error)
+	CheckBucket(ctx context.Context, bucket string) (endpoint string, err error)
 	Head(ctx context.Context, bucket, key string) (*s3store.Object, error)
 	Put(ctx context.Context, in s3store.PutInput) (*s3store.PutResult, error)
 	Get(ctx context.Context, bucket, key string) (io.ReadCloser, *s3store.Object, error)
+	Delete(ctx context.Context, bucket, key, versionID string) error
 }
 
 // Connector returns the store that serves an environment.
 type Connector func(ctx context.Context, env *Environment) (Store, error)
 
-// ConnectS3 connects to an environment's bucket with the AWS SDK's default
-// credential chain.
-func ConnectS3(ctx context.Context, env *Environment) (Store, error) {
-	c, err := s3store.New(ctx, env.S3Config())
-	if err != nil {
-		return nil, err
+// S3Connector connects to each environment's bucket with the AWS SDK's
+// default credential chain and the given transfer options (part size,
+// multipart threshold, concurrency).
+func S3Connector(opts ...s3store.Option) Connector {
+	return func(ctx context.Context, env *Environment) (Store, error) {
+		c, err := s3store.New(ctx, env.S3Config(), opts...)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
-	return c, nil
+}
+
+// ConnectS3 is S3Connector with the default transfer options.
+func ConnectS3(ctx context.Context, env *Environment) (Store, error) {
+	return S3Connector()(ctx, env)
 }
 
 // Metadata keys stored on every uploaded object (as x-amz-meta-*).
@@ -55,15 +63,17 @@ type State string
 
 // States reported per environment.
 const (
-	StateUpload    State = "to upload"     // preflight passed, object absent
-	StatePresent   State = "present"       // already holds exactly this file
-	StateUploaded  State = "uploaded"      // uploaded and verified now
-	StateRefused   State = "refused"       // preflight failed
-	StateFailed    State = "failed"        // upload or verification failed
-	StateSkipped   State = "not attempted" // not reached (cancelled)
-	StateMissing   State = "missing"       // status: no object
-	StateDifferent State = "different"     // status: object with other bytes
-	StateError     State = "error"         // status: could not check
+	StateUpload      State = "to upload"     // preflight passed, object absent
+	StatePresent     State = "present"       // holds exactly this file (checksum or bytes verified)
+	StateUploaded    State = "uploaded"      // uploaded and verified now
+	StateRefused     State = "refused"       // preflight failed
+	StateFailed      State = "failed"        // upload or verification failed
+	StateSkipped     State = "not attempted" // not reached (interrupted)
+	StateMissing     State = "missing"       // status: no object
+	StateDifferent   State = "different"     // status: object with other bytes
+	StateUnverified  State = "unverified"    // status: size and metadata match, but no checksum proves the bytes
+	StateUnencrypted State = "unencrypted"   // status: the object lacks the required server-side encryption
+	StateError       State = "error"         // status: could not check
 )
 
 // Result is one environment's outcome.
@@ -76,11 +86,30 @@ type Result struct {
 	// VersionID is the stored object's version (versioned buckets, whole
 	// files only).
 	VersionID string
-	// Err explains a refused, failed or error state.
+	// Identity says whose credentials reach the environment (STS), or why
+	// that could not be checked (upload only).
+	Identity string
+	// Endpoint is the URL the bucket's requests go to (upload only).
+	Endpoint string
+	// Encryption is the server-side encryption the store reports for the
+	// object ("" for none; status only).
+	Encryption string
+	// Checksum is the SHA-256 checksum the store reports for the object
+	// (status only; of the first part that has one for split migrations).
+	Checksum string
+	// VerifiedBy says how the bytes were proven: "checksum" (the store's
+	// SHA-256 checksum), "download" (read back and hashed) or "" (not proven).
+	VerifiedBy string
+	// Recorded reports whether the lock file records the environment's
+	// upload of this digest (status only).
+	Recorded bool
+	// Err explains a refused, failed, unverified, unencrypted or error state.
 	Err error
 }
 
-// UploadOptions configures Upload.
+// UploadOptions configures Upload. The caller decides how the upload is
+// confirmed: AssumeYes, or a Confirm function (for example a terminal
+// prompt); with neither, nothing is uploaded.
 type UploadOptions struct {
 	// File is the production file (<version>_<name>.up.sql).
 	File string
@@ -92,8 +121,10 @@ type UploadOptions struct {
 	Connect Connector
 	// DryRun stops after the preflight.
 	DryRun bool
-	// Confirm, when set, is asked once after a successful preflight with
-	// something to upload; false aborts with ErrAborted.
+	// AssumeYes uploads without asking Confirm.
+	AssumeYes bool
+	// Confirm is asked once after a successful preflight with something to
+	// upload (unless AssumeYes); false, or an error, uploads nothing.
 	Confirm func(results []Result) (bool, error)
 	// Log receives one plain line per step (nil discards).
 	Log io.Writer
@@ -110,208 +141,62 @@ type UploadOptions struct {
 	UploadedBy string
 }
 
-// ErrAborted reports that the user declined the confirmation.
-var ErrAborted = errors.New("upload aborted: not confirmed")
+// ErrAborted reports that the upload was not confirmed; nothing was uploaded.
+var ErrAborted = errors.New("upload not confirmed: nothing was uploaded")
 
 // ErrIncomplete reports that some environments failed after the preflight
 // passed; the others hold the file and a re-run completes the rest.
 var ErrIncomplete = errors.New("upload incomplete")
 
-// ErrPreflight reports that at least one target failed its preflight, so
-// nothing was uploaded anywhere.
-var ErrPreflight = errors.New("preflight failed: nothing was uploaded")
+// ErrPreflight reports a refusal before anything was written: the local
+// file or its lock entry is wrong, or some target failed its preflight.
+var ErrPreflight = errors.New("nothing was uploaded")
 
-var (
-	fileNameRE = regexp.MustCompile(`^[0-9]{14}_[a-z0-9][a-z0-9_]*\.up\.sql$`)
-	partNameRE = regexp.MustCompile(`^([0-9]{14}_[a-z0-9][a-z0-9_]*)\.part-[0-9]{3}\.up\.sql$`)
-)
+// ErrNotEncrypted reports that a store accepted an object but did not
+// encrypt it; the object was removed and a re-run cannot help.
+var ErrNotEncrypted = errors.New("the store did not encrypt the object; it was removed; this endpoint does not support server-side encryption")
 
-// wholeName returns the migration file name of a file name or part name.
-func wholeName(name string) (string, error) {
-	if m := partNameRE.FindStringSubmatch(name); m != nil {
-		return m[1] + ".up.sql", nil
-	}
-	if !fileNameRE.MatchString(name) {
-		return "", fmt.Errorf("%q is not a secure migration file name (<YYYYMMDDHHMMSS>_<name>.up.sql, name: a-z, 0-9, _)", name)
-	}
-	return name, nil
-}
-
-// unit is one object to store: the whole production file, or one part of a
-// split one.
-type unit struct {
-	name   string
-	f      *os.File
-	size   int64
-	sha256 [sha256.Size]byte
-}
-
-func (u *unit) hexSHA() string { return hex.EncodeToString(u.sha256[:]) }
-
-// localFile is a verified production file: one unit, or its parts in order.
-type localFile struct {
-	name  string // the migration's file name (never a part name)
-	units []*unit
-	entry *lockfile.Entry
-}
-
-func (lf *localFile) close() {
-	for _, u := range lf.units {
-		u.f.Close()
-	}
-}
-
-func (lf *localFile) size() int64 {
-	var n int64
-	for _, u := range lf.units {
-		n += u.size
-	}
-	return n
-}
-
-// openProductionFile checks the file name, permissions, lock entry and
-// digests. For a split migration, path may name the whole file or any part;
-// all parts are taken from path's directory.
-func openProductionFile(ctx context.Context, path, lockPath string) (*localFile, error) {
-	name, err := wholeName(filepath.Base(path))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	lock, err := lockfile.Load(lockPath)
-	if err != nil {
-		return nil, err
-	}
-	entry, ok := lock.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("%s: no entry for %s in %s (generate it with securemig gen)", path, name, lockPath)
-	}
-	if entry.PlaceholderSHA256 != "" && entry.PlaceholderSHA256 == entry.SHA256 {
-		return nil, fmt.Errorf("%s: lock entry's placeholder and production digests are equal; refusing to upload a placeholder", name)
-	}
-	lf := &localFile{name: name, entry: entry}
-	type want struct {
-		name   string
-		sha256 string
-		size   int64
-	}
-	wants := []want{{name, entry.SHA256, entry.Size}}
-	if len(entry.Parts) > 0 {
-		wants = wants[:0]
-		for _, p := range entry.Parts {
-			wants = append(wants, want{p.Name, p.SHA256, p.Size})
-		}
-	} else if filepath.Base(path) != name {
-		return nil, fmt.Errorf("%s: the lock entry of %s has no parts", path, name)
-	}
-	whole := sha256.New()
-	dir := filepath.Dir(path)
-	for _, w := range wants {
-		p := filepath.Join(dir, w.name)
-		u, err := openUnit(ctx, p, w.name, whole)
-		if err != nil {
-			lf.close()
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		lf.units = append(lf.units, u)
-		if entry.PlaceholderSHA256 != "" && u.hexSHA() == entry.PlaceholderSHA256 {
-			lf.close()
-			return nil, fmt.Errorf("%s: this is the placeholder, not the production file (its sha256 is the lock's placeholder_sha256)", p)
-		}
-		if u.hexSHA() != w.sha256 || u.size != w.size {
-			lf.close()
-			return nil, fmt.Errorf("%s does not match its lock entry (file sha256 %s, %d bytes; lock sha256 %s, %d bytes)",
-				p, u.hexSHA(), u.size, w.sha256, w.size)
-		}
-	}
-	if got := hex.EncodeToString(whole.Sum(nil)); got != entry.SHA256 || lf.size() != entry.Size {
-		lf.close()
-		return nil, fmt.Errorf("%s: the parts together (sha256 %s, %d bytes) do not match the lock entry (sha256 %s, %d bytes)",
-			name, got, lf.size(), entry.SHA256, entry.Size)
-	}
-	return lf, nil
-}
-
-// openUnit opens one file, checks it is private and hashes it (also into whole).
-func openUnit(ctx context.Context, path, name string, whole io.Writer) (*unit, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening production file: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, errors.New("not a regular file")
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		f.Close()
-		return nil, fmt.Errorf("permissions %04o let others read it; production files must be 0600 (chmod 600)", perm)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h, whole), ctxReader{ctx, f}); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("hashing: %w", err)
-	}
-	u := &unit{name: name, f: f, size: st.Size()}
-	copy(u.sha256[:], h.Sum(nil))
-	return u, nil
-}
-
-// ctxReader stops a long read when ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
-// target is one environment during an upload run.
-type target struct {
-	res     *Result
-	store   Store
-	missing []*unit // units to upload
-}
-
-// Upload runs preflight on every target, then (unless DryRun or declined)
-// uploads to those that lack the file, verifies each object with HEAD and
+// Upload runs preflight on every target, then (unless DryRun or not
+// confirmed) uploads to those that lack the file, verifies each object with
+// HEAD (size, sha256 metadata, the store's SHA-256 checksum, encryption) and
 // records it in the lock file. It returns one Result per target in order.
-// A preflight failure anywhere uploads nothing (ErrPreflight); an upload
-// failure in one environment does not stop the others, and re-running
-// completes what is missing. A split migration's parts are separate objects
-// (<version>_<name>.part-NNN.up.sql), each checked and verified on its own.
+//
+// A refusal anywhere uploads nothing (ErrPreflight). An upload failure in one
+// environment does not stop the others, and re-running completes what is
+// missing (ErrIncomplete). An object the store did not encrypt is removed
+// again (ErrNotEncrypted). A run that finds everything present and recorded
+// writes nothing, not even the lock file. A split migration's parts are
+// separate objects (<version>_<name>.part-NNN.up.sql), each checked and
+// verified on its own.
 func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
 	o.defaults()
 	lf, err := openProductionFile(ctx, o.File, o.LockPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", err, ErrPreflight)
 	}
 	defer lf.close()
 	o.logf("file %s: %d bytes in %d object(s), sha256 %s matches %s", lf.name, lf.size(), len(lf.units), lf.entry.SHA256, o.LockPath)
-
-	targets := preflight(ctx, o, lf)
-	results := make([]Result, len(targets))
-	var refused []string
-	for i, t := range targets {
-		results[i] = *t.res
-		if t.res.State == StateRefused {
-			refused = append(refused, t.res.Env.Name)
+	for _, env := range o.Targets {
+		if env.Unencrypted() {
+			o.logf("%s", env.UnencryptedNotice())
 		}
 	}
-	if len(refused) > 0 {
-		return results, fmt.Errorf("%w (refused: %s)", ErrPreflight, strings.Join(refused, ", "))
+
+	targets := o.preflight(ctx, lf)
+	results := collect(targets)
+	if ctx.Err() != nil {
+		return results, fmt.Errorf("interrupted during the preflight: %w", ErrPreflight)
+	}
+	if err := preflightError(results); err != nil {
+		return results, err
 	}
 	if o.DryRun {
 		return results, nil
 	}
-	if o.Confirm != nil && anyState(results, StateUpload) {
+	if anyState(results, StateUpload) && !o.AssumeYes {
+		if o.Confirm == nil {
+			return results, ErrAborted
+		}
 		ok, err := o.Confirm(results)
 		if err != nil {
 			return results, err
@@ -320,22 +205,18 @@ func Upload(ctx context.Context, o UploadOptions) ([]Result, error) {
 			return results, ErrAborted
 		}
 	}
-	var failed []string
-	for i, t := range targets {
-		if err := ctx.Err(); err != nil {
-			t.res.State, t.res.Err = StateSkipped, err
-		} else {
+	for _, t := range targets {
+		switch {
+		case ctx.Err() != nil && t.res.State == StateUpload:
+			t.res.State, t.res.Err = StateSkipped, errors.New("interrupted before this environment")
+		case t.res.State == StateUpload:
 			o.transfer(ctx, lf, t)
-		}
-		results[i] = *t.res
-		if t.res.State != StateUploaded && t.res.State != StatePresent {
-			failed = append(failed, t.res.Env.Name)
+		case t.res.State == StatePresent:
+			o.record(lf, t)
 		}
 	}
-	if len(failed) > 0 {
-		return results, fmt.Errorf("%w: %s do not hold the file; re-run to complete", ErrIncomplete, strings.Join(failed, ", "))
-	}
-	return results, nil
+	results = collect(targets)
+	return results, runError(ctx, results)
 }
 
 func (o *UploadOptions) defaults() {
@@ -366,44 +247,114 @@ func anyState(rs []Result, s State) bool {
 	return false
 }
 
+func collect(targets []*target) []Result {
+	rs := make([]Result, len(targets))
+	for i, t := range targets {
+		rs[i] = *t.res
+	}
+	return rs
+}
+
+// preflightError summarises refusals: which environments, and once per run
+// the missing-credentials hint.
+func preflightError(results []Result) error {
+	var refused, noCreds []string
+	for _, r := range results {
+		if r.State != StateRefused {
+			continue
+		}
+		refused = append(refused, r.Env.Name)
+		var nc *s3store.NoCredentialsError
+		if errors.As(r.Err, &nc) {
+			noCreds = append(noCreds, nc.Profile)
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("preflight refused %s: %w", strings.Join(refused, ", "), ErrPreflight)
+	if len(noCreds) > 0 {
+		err = fmt.Errorf("%w\n%s", err, s3store.NoCredentialsMessage(noCreds...))
+	}
+	return err
+}
+
+// runError summarises the environments that do not hold the file after
+// the transfers.
+func runError(ctx context.Context, results []Result) error {
+	var failed, unencrypted []string
+	for _, r := range results {
+		switch {
+		case errors.Is(r.Err, ErrNotEncrypted):
+			unencrypted = append(unencrypted, r.Env.Name)
+		case r.State != StateUploaded && r.State != StatePresent:
+			failed = append(failed, r.Env.Name)
+		}
+	}
+	var errs []error
+	if len(unencrypted) > 0 {
+		errs = append(errs, fmt.Errorf("%s: %w (use sse = %q with allow_unencrypted = true only for a local test store)",
+			strings.Join(unencrypted, ", "), ErrNotEncrypted, SSENone))
+	}
+	if len(failed) > 0 {
+		how := "re-run to complete"
+		if ctx.Err() != nil {
+			how = "interrupted; no partial object was left; re-run to complete"
+		}
+		errs = append(errs, fmt.Errorf("%w: %s do not hold the file; %s", ErrIncomplete, strings.Join(failed, ", "), how))
+	}
+	return errors.Join(errs...)
+}
+
+// target is one environment during an upload run.
+type target struct {
+	res     *Result
+	store   Store
+	missing []*unit // units to upload
+	// checksums maps each unit's name to the checksum the store reported
+	// for it, once verified.
+	checksums map[string]string
+}
+
 // preflight checks every target without writing anything.
-func preflight(ctx context.Context, o UploadOptions, lf *localFile) []*target {
+func (o *UploadOptions) preflight(ctx context.Context, lf *localFile) []*target {
 	targets := make([]*target, len(o.Targets))
+	credFailures := map[string]error{} // per profile: ask the chain once
 	for i, env := range o.Targets {
-		t := &target{res: &Result{Env: env, Key: env.Key(lf.name)}}
+		t := &target{res: &Result{Env: env, Key: env.Key(lf.name)}, checksums: map[string]string{}}
 		if len(lf.units) > 1 {
 			t.res.Parts = len(lf.units)
 		}
 		targets[i] = t
-		if err := preflightOne(ctx, o, lf, t); err != nil {
+		if err := o.preflightOne(ctx, lf, t, credFailures); err != nil {
 			t.res.State, t.res.Err = StateRefused, err
 			o.logf("preflight %s: refused: %v", env.Name, err)
 			continue
 		}
-		o.logf("preflight %s: ok, s3://%s/%s %s", env.Name, env.Bucket, t.res.Key, t.res.State)
+		o.logf("preflight %s: ok, s3://%s/%s %s; identity: %s; endpoint %s", env.Name, env.Bucket, t.res.Key, t.res.State, t.res.Identity, t.res.Endpoint)
 	}
 	return targets
 }
 
-func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target) error {
+func (o *UploadOptions) preflightOne(ctx context.Context, lf *localFile, t *target, credFailures map[string]error) error {
 	env := t.res.Env
-	if env.SSE != s3store.SSES3 && env.SSE != s3store.SSEKMS {
+	if env.SSE != s3store.SSES3 && env.SSE != s3store.SSEKMS && !env.Unencrypted() {
 		return fmt.Errorf("environment %s has no server-side encryption configured", env.Name)
 	}
 	for _, u := range lf.units {
 		if env.MaxSize > 0 && u.size > env.MaxSize {
-			return fmt.Errorf("%s is %d bytes, over the environment's max_size of %d bytes (generate it split)", u.name, u.size, env.MaxSize)
+			return fmt.Errorf("too large: %s is %d bytes, over the environment's max_size of %d bytes (generate it split)", u.name, u.size, env.MaxSize)
 		}
 	}
-	store, err := o.Connect(ctx, env)
+	store, err := connectChecked(ctx, o.Connect, env, credFailures)
 	if err != nil {
 		return err
 	}
 	t.store = store
-	if err := store.CheckCredentials(ctx); err != nil {
-		return err
-	}
-	if err := store.CheckBucket(ctx, env.Bucket); err != nil {
+	t.res.Identity = identity(ctx, store)
+	endpoint, err := store.CheckBucket(ctx, env.Bucket)
+	t.res.Endpoint = endpoint
+	if err != nil {
 		return err
 	}
 	for _, u := range lf.units {
@@ -413,12 +364,28 @@ func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target
 			t.missing = append(t.missing, u)
 			continue
 		}
+		if errors.Is(err, s3store.ErrAccessDenied) {
+			return fmt.Errorf("%w (checking for an existing object needs s3:GetObject and s3:ListBucket; without ListBucket a missing object reads as 403)", err)
+		}
 		if err != nil {
 			return err
 		}
-		if err := sameContent(obj, u.hexSHA(), u.size); err != nil {
-			return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, key, err)
+		want := u.object()
+		want.checksum = recordedChecksum(lf.entry, env, u.name)
+		v := judge(ctx, store, env, obj, want, downloadIfUnverified)
+		if v.verifiedBy == "download" {
+			o.logf("preflight %s: no checksum proves s3://%s/%s; read it back and hashed it", env.Name, env.Bucket, key)
 		}
+		if v.state == StateDifferent || v.state == StateUnverified {
+			return fmt.Errorf("s3://%s/%s already exists with other content (%v); objects are never overwritten: generate a new version", env.Bucket, key, v.err)
+		}
+		if v.state == StateError {
+			return fmt.Errorf("s3://%s/%s exists but could not be verified: %w", env.Bucket, key, v.err)
+		}
+		if v.state == StateUnencrypted {
+			return fmt.Errorf("s3://%s/%s already holds this file but is %w; it was not written by this run, so it was left in place: remove it and re-run", env.Bucket, key, v.err)
+		}
+		t.checksums[u.name] = obj.ChecksumSHA256
 		if len(lf.units) == 1 {
 			t.res.VersionID = obj.VersionID
 		}
@@ -430,97 +397,116 @@ func preflightOne(ctx context.Context, o UploadOptions, lf *localFile, t *target
 	return nil
 }
 
-// sameContent reports whether a stored object holds exactly the bytes with
-// the given hex digest and size, judged by size, the sha256 metadata and,
-// when the server stored one, the whole-object SHA-256 checksum.
-func sameContent(obj *s3store.Object, hexSHA string, size int64) error {
-	if obj.Size != size {
-		return fmt.Errorf("size %d, want %d", obj.Size, size)
+// identity describes whose credentials reach the store, or why that is
+// unknown; it never fails the preflight (S3-compatible stores rarely
+// implement STS).
+func identity(ctx context.Context, store Store) string {
+	id, err := store.Identity(ctx)
+	if err != nil {
+		return fmt.Sprintf("could not be checked (%v); going on with profile %s", err, store.Profile())
 	}
-	if got := obj.Metadata[MetaSHA256]; got != hexSHA {
-		if got == "" {
-			return errors.New("no sha256 metadata")
-		}
-		return fmt.Errorf("sha256 metadata %s, want %s", got, hexSHA)
-	}
-	if cs := obj.ChecksumSHA256; cs != "" && !strings.Contains(cs, "-") {
-		raw, err := hex.DecodeString(hexSHA)
-		if err != nil {
-			return err
-		}
-		if cs != base64.StdEncoding.EncodeToString(raw) {
-			return errors.New("stored SHA-256 checksum differs")
-		}
-	}
-	return nil
+	return id.String()
 }
 
-// transfer uploads what is missing, verifies every object and records the
-// environment's upload.
+// recordedChecksum returns the checksum the lock file recorded for a
+// unit's object in env, if any.
+func recordedChecksum(e *lockfile.Entry, env *Environment, name string) string {
+	if u := e.Uploads[env.Name]; u != nil && u.Bucket == env.Bucket && u.SHA256 == e.SHA256 {
+		return u.Checksums[name]
+	}
+	return ""
+}
+
+// transfer uploads what is missing, verifies every object it wrote and
+// records the environment's upload.
 func (o *UploadOptions) transfer(ctx context.Context, lf *localFile, t *target) {
 	env := t.res.Env
 	for _, u := range t.missing {
 		o.logf("upload %s: s3://%s/%s (%d bytes)", env.Name, env.Bucket, env.Key(u.name), u.size)
-		if err := o.put(ctx, lf, u, t); err != nil {
+		if err := o.putAndVerify(ctx, lf, u, t); err != nil {
 			t.res.State, t.res.Err = StateFailed, err
 			o.logf("upload %s: failed: %v", env.Name, err)
 			return
 		}
 	}
-	var last *s3store.Object
-	for _, u := range lf.units {
-		key := env.Key(u.name)
-		obj, err := t.store.Head(ctx, env.Bucket, key)
-		if err == nil {
-			err = verify(obj, env, u)
-		}
-		if err != nil {
-			t.res.State, t.res.Err = StateFailed, fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, key, err)
-			o.logf("verify %s: failed: %v", env.Name, err)
-			return
-		}
-		last = obj
-	}
-	if len(lf.units) == 1 {
-		t.res.VersionID = last.VersionID
-	}
-	if t.res.State == StateUpload {
-		t.res.State = StateUploaded
-	}
-	at := o.Now().UTC()
-	if t.res.State == StatePresent && !last.LastModified.IsZero() {
-		at = last.LastModified.UTC()
-	}
-	if err := recordUpload(o.LockPath, lf, env, t.res.Key, t.res.VersionID, at, uploadedBy(o.UploadedBy, env)); err != nil {
-		t.res.State, t.res.Err = StateFailed, err
-		return
-	}
-	o.logf("verify %s: ok (%s), recorded in %s", env.Name, t.res.State, o.LockPath)
+	t.res.State = StateUploaded
+	o.record(lf, t)
 }
 
-func (o *UploadOptions) put(ctx context.Context, lf *localFile, u *unit, t *target) error {
+// putAndVerify stores one unit and verifies it with HEAD. An object this run
+// created (If-None-Match succeeded) that is not encrypted as required, or
+// whose checksum shows other bytes, is removed again.
+func (o *UploadOptions) putAndVerify(ctx context.Context, lf *localFile, u *unit, t *target) error {
 	env := t.res.Env
+	key := env.Key(u.name)
 	in := s3store.PutInput{
 		Bucket:   env.Bucket,
-		Key:      env.Key(u.name),
+		Key:      key,
 		Body:     u.f,
 		Size:     u.size,
 		SHA256:   u.sha256,
 		Metadata: o.metadata(lf, u),
-		SSE:      env.SSE,
-		KMSKeyID: env.KMSKeyID,
+	}
+	if env.Unencrypted() {
+		in.Unencrypted = true
+	} else {
+		in.SSE, in.KMSKeyID = env.SSE, env.KMSKeyID
 	}
 	if o.Progress != nil {
 		in.Progress = func(done int64) { o.Progress(env.Name+" "+u.name, done, u.size) }
 	}
-	_, err := t.store.Put(ctx, in)
+	put, err := t.store.Put(ctx, in)
+	created := err == nil
 	if errors.Is(err, s3store.ErrExists) {
 		// Someone stored the key since the preflight: fine only if it is
-		// exactly this file, which the verification that follows checks.
-		o.logf("upload %s: %s appeared since the preflight; verifying it", env.Name, in.Key)
-		return nil
+		// exactly this file, which the verification below checks.
+		o.logf("upload %s: %s appeared since the preflight; verifying it", env.Name, key)
+	} else if err != nil {
+		return err
 	}
-	return err
+	obj, err := t.store.Head(ctx, env.Bucket, key)
+	if err != nil {
+		return fmt.Errorf("verifying s3://%s/%s: %w", env.Bucket, key, err)
+	}
+	want := u.object()
+	want.checksum = recordedChecksum(lf.entry, env, u.name)
+	if created {
+		want.checksum, want.fresh = put.ChecksumSHA256, true
+	}
+	v := judge(ctx, t.store, env, obj, want, downloadIfUnverified)
+	if v.verifiedBy == "download" {
+		o.logf("verify %s: the store reported no SHA-256 checksum for %s; read it back and hashed it", env.Name, u.name)
+	}
+	switch {
+	case v.state == StatePresent:
+		t.checksums[u.name] = obj.ChecksumSHA256
+		if len(lf.units) == 1 {
+			t.res.VersionID = obj.VersionID
+		}
+		return nil
+	case !created:
+		return fmt.Errorf("s3://%s/%s was written by someone else since the preflight and is %s: %w; it was left in place", env.Bucket, key, v.state, v.err)
+	}
+	version := put.VersionID
+	if version == "" {
+		version = obj.VersionID
+	}
+	rctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if derr := t.store.Delete(rctx, env.Bucket, key, version); derr != nil {
+		return fmt.Errorf("s3://%s/%s is %s (%v) and removing it failed: remove it by hand: %w", env.Bucket, key, v.state, v.err, derr)
+	}
+	o.logf("upload %s: removed s3://%s/%s again: %v", env.Name, env.Bucket, key, v.err)
+	if v.state == StateUnencrypted {
+		return fmt.Errorf("%w (s3://%s/%s: %v)", ErrNotEncrypted, env.Bucket, key, v.err)
+	}
+	return fmt.Errorf("the stored object did not match what was sent (%v); it was removed", v.err)
+}
+
+// cleanupContext returns a context for cleanup work that survives the
+// cancellation of ctx (an interrupted run still removes what it must).
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 func (o *UploadOptions) metadata(lf *localFile, u *unit) map[string]string {
@@ -547,27 +533,17 @@ func asciiHeader(s string) string {
 	}, s)
 }
 
-// verify checks a stored object against its unit and the environment's
-// encryption setting.
-func verify(obj *s3store.Object, env *Environment, u *unit) error {
-	if err := sameContent(obj, u.hexSHA(), u.size); err != nil {
-		return err
+// record writes the environment's upload into the lock entry unless the
+// lock already records exactly this upload: a run that changes nothing
+// leaves the lock file untouched.
+func (o *UploadOptions) record(lf *localFile, t *target) {
+	env := t.res.Env
+	want := o.upload(lf, t)
+	if isRecorded(lf.entry.Uploads[env.Name], want) {
+		o.logf("upload %s: already holds the file", env.Name)
+		return
 	}
-	if obj.SSE != env.SSE {
-		return fmt.Errorf("server-side encryption is %q, want %q", obj.SSE, env.SSE)
-	}
-	if env.SSE == s3store.SSEKMS && obj.KMSKeyID != "" && strings.HasPrefix(env.KMSKeyID, "arn:") &&
-		strings.Contains(env.KMSKeyID, ":key/") && obj.KMSKeyID != env.KMSKeyID {
-		return fmt.Errorf("encrypted with KMS key %s, want %s", obj.KMSKeyID, env.KMSKeyID)
-	}
-	return nil
-}
-
-// recordUpload writes the environment's upload into the lock entry. For a
-// split migration, key is the whole file's key (the parts are its
-// .part-NNN siblings) and versionID is empty.
-func recordUpload(lockPath string, lf *localFile, env *Environment, key, versionID string, at time.Time, by string) error {
-	err := lockfile.Update(lockPath, func(f *lockfile.File) error {
+	err := lockfile.Update(o.LockPath, func(f *lockfile.File) error {
 		e, ok := f.Lookup(lf.name)
 		if !ok {
 			return fmt.Errorf("entry %s disappeared from the lock file", lf.name)
@@ -575,23 +551,52 @@ func recordUpload(lockPath string, lf *localFile, env *Environment, key, version
 		if e.SHA256 != lf.entry.SHA256 {
 			return fmt.Errorf("entry %s changed in the lock file during the upload", lf.name)
 		}
-		if u := e.Uploads[env.Name]; u != nil && u.Bucket == env.Bucket && u.Key == key &&
-			u.SHA256 == e.SHA256 && u.VersionID == versionID {
-			return nil // already recorded
-		}
 		if e.Uploads == nil {
 			e.Uploads = map[string]*lockfile.Upload{}
 		}
-		e.Uploads[env.Name] = &lockfile.Upload{
-			Bucket: env.Bucket, Key: key, VersionID: versionID,
-			SHA256: e.SHA256, Size: e.Size, UploadedAt: at, UploadedBy: by,
-		}
+		e.Uploads[env.Name] = want
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("recording the %s upload in %s: %w", env.Name, lockPath, err)
+		t.res.State, t.res.Err = StateFailed, fmt.Errorf("recording the %s upload in %s: %w", env.Name, o.LockPath, err)
+		return
 	}
-	return nil
+	o.logf("verify %s: ok (%s), recorded in %s", env.Name, t.res.State, o.LockPath)
+}
+
+// upload is the lock record of a verified target. For a split migration the
+// key is the whole file's key (the parts are its .part-NNN siblings) and the
+// version id is empty.
+func (o *UploadOptions) upload(lf *localFile, t *target) *lockfile.Upload {
+	env := t.res.Env
+	at := o.Now().UTC()
+	if old := lf.entry.Uploads[env.Name]; old != nil && t.res.State == StatePresent && !old.UploadedAt.IsZero() {
+		at = old.UploadedAt
+	}
+	by := uploadedBy(o.UploadedBy, env)
+	if old := lf.entry.Uploads[env.Name]; old != nil && t.res.State == StatePresent && old.UploadedBy != "" {
+		by = old.UploadedBy
+	}
+	u := &lockfile.Upload{
+		Bucket: env.Bucket, Key: t.res.Key, VersionID: t.res.VersionID,
+		SHA256: lf.entry.SHA256, Size: lf.entry.Size, UploadedAt: at, UploadedBy: by,
+	}
+	for name, cs := range t.checksums {
+		if cs != "" {
+			if u.Checksums == nil {
+				u.Checksums = map[string]string{}
+			}
+			u.Checksums[name] = cs
+		}
+	}
+	return u
+}
+
+// isRecorded reports whether the lock's record already says what want says
+// (the upload time aside).
+func isRecorded(have, want *lockfile.Upload) bool {
+	return have != nil && have.Bucket == want.Bucket && have.Key == want.Key && have.VersionID == want.VersionID &&
+		have.SHA256 == want.SHA256 && have.Size == want.Size && maps.Equal(have.Checksums, want.Checksums)
 }
 
 // uploadedBy names who uploaded to env: the actor, with the AWS profile

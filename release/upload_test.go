@@ -28,7 +28,10 @@ import (
 const fileName = "20261121120000_import_pricing_data_test.up.sql"
 
 // fixture is a production file with its lock entry and three environments
-// on one S3-compatible test server.
+// on one real S3 server (versitygw). versitygw accepts server-side
+// encryption requests but stores objects unencrypted, so the environments
+// are unencrypted test stores (sse = "none", allow_unencrypted) unless a
+// test asks for encryption with requireSSE.
 type fixture struct {
 	srv      *s3test.Server
 	dir      string
@@ -42,14 +45,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, size int) *fixture {
 	t.Helper()
-	fx := &fixture{srv: s3test.Start(t), dir: t.TempDir()}
+	fx := &fixture{srv: s3test.StartVersity(t), dir: t.TempDir()}
 	fx.srv.CreateBucket(t, "app-exp", false)
 	fx.srv.CreateBucket(t, "app-stg", false)
 	fx.srv.CreateBucket(t, "app-prd", true)
 	fx.srv.SetInterceptor(fx.countPuts)
 	conf := ""
 	for _, n := range []string{"exp", "stg", "prd"} {
-		conf += fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"AES256\"\n\n",
+		conf += fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"none\"\nallow_unencrypted = true\n\n",
 			n, "app-"+n, s3test.Region, fx.srv.URL)
 	}
 	envs, err := ParseEnvironments("test.toml", []byte(conf))
@@ -62,9 +65,17 @@ func newFixture(t *testing.T, size int) *fixture {
 	fx.writeFile(t, randomSQL(size, 1))
 	// Small parts so that a few MiB exercise multipart uploads.
 	fx.connects = func(context.Context, *Environment) (Store, error) {
-		return fx.srv.Client(s3store.WithPartSize(s3store.MinPartSize), s3store.WithConcurrency(2)), nil
+		return fx.srv.Client(s3store.WithPartSize(s3store.MinPartSize), s3store.WithMultipartThreshold(s3store.MinPartSize),
+			s3store.WithConcurrency(2)), nil
 	}
 	return fx
+}
+
+// requireSSE makes every environment require SSE-S3, as deployed ones do.
+func (fx *fixture) requireSSE() {
+	for _, e := range fx.envs.List {
+		e.SSE, e.AllowUnencrypted = s3store.SSES3, false
+	}
 }
 
 func (fx *fixture) countPuts(_ http.ResponseWriter, r *http.Request) bool {
@@ -120,7 +131,7 @@ func (fx *fixture) options(t *testing.T, envList string) UploadOptions {
 		}
 	})
 	return UploadOptions{
-		File: fx.file, LockPath: fx.lock, Targets: targets, Connect: fx.connects,
+		File: fx.file, LockPath: fx.lock, Targets: targets, Connect: fx.connects, AssumeYes: true,
 		Log: &log, ToolVersion: "v-test", Commit: "abc123", UploadedBy: "uploader@test",
 	}
 }
@@ -207,8 +218,15 @@ func TestUploadThreeEnvironments(t *testing.T) {
 		}
 	}
 
-	// Re-running is a no-op: no writes, lock unchanged.
+	// Re-running is a no-op: no writes, the lock file neither changed nor
+	// rewritten, no "recorded in" line.
 	before, _ := os.ReadFile(fx.lock)
+	stBefore, err := os.Stat(fx.lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	o.Log = &log
 	fx.puts.Store(0)
 	res, err = Upload(t.Context(), o)
 	if err != nil {
@@ -222,6 +240,16 @@ func TestUploadThreeEnvironments(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(fx.lock); !bytes.Equal(before, after) {
 		t.Errorf("re-run changed the lock file:\n%s\n---\n%s", before, after)
+	}
+	stAfter, err := os.Stat(fx.lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(stBefore, stAfter) || !stAfter.ModTime().Equal(stBefore.ModTime()) {
+		t.Error("re-run rewrote the lock file (new inode or modification time)")
+	}
+	if strings.Contains(log.String(), "recorded in") {
+		t.Errorf("re-run logged a recording:\n%s", log.String())
 	}
 }
 
@@ -242,6 +270,9 @@ func TestUploadRefusesChangedFileForExistingKey(t *testing.T) {
 	}
 	if !strings.Contains(res[0].Err.Error(), "already exists with other content") {
 		t.Errorf("exp error = %v", res[0].Err)
+	}
+	if !strings.Contains(err.Error(), "nothing was uploaded") {
+		t.Errorf("error %q does not say nothing was uploaded", err)
 	}
 	if n := fx.puts.Load(); n != 0 {
 		t.Errorf("%d write requests after a failed preflight, want 0", n)
@@ -349,7 +380,7 @@ func TestUploadPreflightRefusals(t *testing.T) {
 		}, "not a secure migration file name"},
 		{"over size limit", func(t *testing.T, fx *fixture, o *UploadOptions) {
 			o.Targets[1].MaxSize = 10
-		}, "over the environment's max_size"},
+		}, "too large: "},
 		{"encryption missing", func(t *testing.T, fx *fixture, o *UploadOptions) {
 			o.Targets[2].SSE = ""
 		}, "no server-side encryption"},
@@ -366,8 +397,8 @@ func TestUploadPreflightRefusals(t *testing.T) {
 			o := fx.options(t, "")
 			tt.arrange(t, fx, &o)
 			_, err := Upload(t.Context(), o)
-			if err == nil {
-				t.Fatal("upload succeeded")
+			if !errors.Is(err, ErrPreflight) || !strings.Contains(err.Error(), "nothing was uploaded") {
+				t.Fatalf("err = %v, want a preflight refusal saying nothing was uploaded", err)
 			}
 			msg := err.Error()
 			if errors.Is(err, ErrPreflight) {
@@ -400,6 +431,10 @@ func TestUploadDryRunAndDecline(t *testing.T) {
 		t.Errorf("dry-run states = %s", got)
 	}
 	o.DryRun = false
+	o.AssumeYes = false
+	if _, err := Upload(t.Context(), o); !errors.Is(err, ErrAborted) {
+		t.Errorf("neither AssumeYes nor Confirm: err = %v, want ErrAborted", err)
+	}
 	var asked int
 	o.Confirm = func(rs []Result) (bool, error) { asked++; return false, nil }
 	if _, err := Upload(t.Context(), o); !errors.Is(err, ErrAborted) {
@@ -419,10 +454,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	// prd holds other bytes under the name (e.g. an old hand upload).
-	other := []byte("other bytes")
-	if _, err := fx.srv.Backend.PutObject("app-prd", DefaultPrefix+fileName, map[string]string{}, bytes.NewReader(other), int64(len(other)), nil); err != nil {
-		t.Fatal(err)
-	}
+	fx.srv.PutObject(t, "app-prd", DefaultPrefix+fileName, []byte("other bytes"))
 	fx.puts.Store(0)
 	var gets atomic.Int32
 	fx.srv.SetInterceptor(func(w http.ResponseWriter, r *http.Request) bool {
@@ -431,20 +463,27 @@ func TestStatus(t *testing.T) {
 		}
 		return false
 	})
-	res, err := Status(t.Context(), fx.lock, fx.file, fx.envs.List, fx.connects)
+	rep, err := Status(t.Context(), StatusOptions{LockPath: fx.lock, Name: fx.file, Targets: fx.envs.List, Connect: fx.connects})
 	if err != nil {
 		t.Fatal(err)
 	}
+	res := rep.Results
 	if got := states(res); got != "exp=present stg=missing prd=different" {
 		t.Errorf("status = %s", got)
+	}
+	if res[0].VerifiedBy != "checksum" {
+		t.Errorf("exp verified by %q, want the store's checksum", res[0].VerifiedBy)
 	}
 	if gets.Load() != 0 {
 		t.Errorf("status downloaded objects (%d GETs)", gets.Load())
 	}
-	if !Recorded(fx.lock, fileName, fx.envs.List[0]) || Recorded(fx.lock, fileName, fx.envs.List[1]) {
+	if !res[0].Recorded || res[1].Recorded {
 		t.Error("Recorded disagrees with the lock")
 	}
-	if _, err := Status(t.Context(), fx.lock, "20990101000000_absent.up.sql", fx.envs.List, fx.connects); err == nil {
+	if rep.AllPresent() {
+		t.Error("AllPresent with stg missing")
+	}
+	if _, err := Status(t.Context(), StatusOptions{LockPath: fx.lock, Name: "20990101000000_absent.up.sql", Targets: fx.envs.List, Connect: fx.connects}); err == nil {
 		t.Error("status of an unknown migration succeeded")
 	}
 }
@@ -474,17 +513,16 @@ func TestDownload(t *testing.T) {
 		}
 	}
 
-	// Tamper with stg behind the API: same size and metadata, other bytes.
+	// Tamper with stg: same size and metadata, other bytes (a plain PUT by
+	// someone else, so the store keeps no SHA-256 checksum for it).
 	tampered := bytes.Clone(fx.body)
 	tampered[len(tampered)/2] ^= 1
 	obj, err := fx.srv.Client().Head(t.Context(), stg.Bucket, stg.Key(fileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := map[string]string{"X-Amz-Meta-Sha256": obj.Metadata[MetaSHA256]}
-	if _, err := fx.srv.Backend.PutObject(stg.Bucket, stg.Key(fileName), meta, bytes.NewReader(tampered), int64(len(tampered)), nil); err != nil {
-		t.Fatal(err)
-	}
+	fx.srv.DeleteObject(t, stg.Bucket, stg.Key(fileName))
+	fx.srv.PutObjectMeta(t, stg.Bucket, stg.Key(fileName), tampered, map[string]string{MetaSHA256: obj.Metadata[MetaSHA256]})
 	parent2 := t.TempDir()
 	_, err = Download(t.Context(), fx.lock, fileName, stg, fx.connects, parent2)
 	if !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "stg") {
@@ -493,8 +531,20 @@ func TestDownload(t *testing.T) {
 	if ents, _ := os.ReadDir(parent2); len(ents) != 0 {
 		t.Errorf("tampered download left %d entries behind", len(ents))
 	}
-	// Status by HEAD cannot see this tampering (metadata and size agree);
-	// Download is the check that reads the bytes.
+	// Status by HEAD cannot prove stg's bytes (metadata and size agree, no
+	// checksum): unverified, never present; --deep reads them: different.
+	for deep, want := range map[bool]string{false: "exp=present stg=unverified", true: "exp=present stg=different"} {
+		rep, err := Status(t.Context(), StatusOptions{LockPath: fx.lock, Name: fileName, Targets: []*Environment{exp, stg}, Connect: fx.connects, Deep: deep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := states(rep.Results); got != want {
+			t.Errorf("status (deep %v) = %s, want %s", deep, got, want)
+		}
+		if deep && rep.Results[0].VerifiedBy != "download" {
+			t.Errorf("deep status verified exp by %q, want download", rep.Results[0].VerifiedBy)
+		}
+	}
 	if _, err := Download(t.Context(), fx.lock, fileName, fx.envs.List[2], fx.connects, parent2); !errors.Is(err, s3store.ErrNotFound) {
 		t.Errorf("download from an environment without the object: %v", err)
 	}
@@ -585,14 +635,12 @@ func TestUploadSplitMigration(t *testing.T) {
 	}
 
 	// A lost part shows in status and fails the download.
-	if _, err := fx.srv.Backend.DeleteObject("app-stg", DefaultPrefix+filepath.Base(paths[2])); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Status(t.Context(), fx.lock, fileName, fx.envs.List, fx.connects)
+	fx.srv.DeleteObject(t, "app-stg", DefaultPrefix+filepath.Base(paths[2]))
+	st, err := Status(t.Context(), StatusOptions{LockPath: fx.lock, Name: fileName, Targets: fx.envs.List, Connect: fx.connects})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := states(st); got != "exp=present stg=missing prd=present" {
+	if got := states(st.Results); got != "exp=present stg=missing prd=present" {
 		t.Errorf("status = %s", got)
 	}
 	if _, err := Download(t.Context(), fx.lock, fileName, fx.envs.List[1], fx.connects, t.TempDir()); !errors.Is(err, s3store.ErrNotFound) {

@@ -148,10 +148,11 @@ func (a *analysis) notes() []string {
 
 // priceRef describes a price of the current contract for the report.
 func (a *analysis) priceRef(p Price) PriceRef {
+	loc := locate(p.Key, a.kinds, a.cur.Sources)
 	return PriceRef{
 		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(),
 		Value: p.Value, Unit: p.Table.Unit(), Display: FormatValue(p.Value, p.Table.Unit()),
-		Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
+		Location: loc.String(), Ref: loc.Ref(),
 	}
 }
 

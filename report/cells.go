@@ -1,6 +1,10 @@
 package report
 
-import "strconv"
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
 
 // Workbook tab names (docs/ghc-pricing-template.md, 1.1).
 const (
@@ -66,11 +70,45 @@ func (l Location) Cell() string {
 	return l.Column + strconv.Itoa(l.Row)
 }
 
-// String renders the location as "sheet!cell", or as
+// Ref returns the location as a reference Excel's Name Box (and its
+// formulas) accept: the cell, e.g. '2a) Domestic Linehaul Prices'!AM24, or
+// the whole row, e.g. '2a) Domestic Linehaul Prices'!24:24, when only the
+// row is known; "" when the row is not known.
+func (l Location) Ref() string {
+	switch {
+	case l.Row <= 0:
+		return ""
+	case l.Column == "":
+		r := strconv.Itoa(l.Row)
+		return ExcelRef(l.Sheet, r+":"+r)
+	}
+	return ExcelRef(l.Sheet, l.Cell())
+}
+
+// plainSheetName matches sheet names Excel writes without quotes.
+var (
+	plainSheetName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*$`)
+	// looksLikeCell matches names Excel would read as an A1 or R1C1
+	// reference, which it quotes although they are plain.
+	looksLikeCell = regexp.MustCompile(`^(?i:[a-z]{1,3}[0-9]+|r[0-9]*c?[0-9]*|c[0-9]*)$`)
+)
+
+// ExcelRef returns the reference of cell on sheet as Excel writes it: the
+// sheet name quoted with ' unless it is a plain name (letters, digits,
+// underscores and periods, not starting with a digit, not itself a cell
+// reference), embedded quotes doubled.
+func ExcelRef(sheet, cell string) string {
+	if plainSheetName.MatchString(sheet) && !looksLikeCell.MatchString(sheet) {
+		return sheet + "!" + cell
+	}
+	return "'" + strings.ReplaceAll(sheet, "'", "''") + "'!" + cell
+}
+
+// String renders the location as its Excel reference (see Ref), or as
 // "sheet, column X, row of KEY" when the row is not known.
 func (l Location) String() string {
-	if c := l.Cell(); c != "" {
-		return l.Sheet + "!" + c
+	if r := l.Ref(); r != "" {
+		return r
 	}
 	s := l.Sheet
 	if l.Column != "" {
@@ -140,9 +178,17 @@ func intlSource(o, d AreaKind) (Source, string) {
 }
 
 // locate maps a price to its workbook cell, using the fixed column layout
-// of the format spec and the staged source row of its key. Without a staged
-// row it returns the sheet, column and key.
+// of the format spec and the recorded source row of its key. Without a
+// recorded row it returns the sheet, column and key.
 func locate(k Key, kinds map[string]AreaKind, src Sources) Location {
+	l, sk := place(k, kinds)
+	l.Row = src[sk]
+	return l
+}
+
+// place returns the sheet, column and key of a price's workbook location
+// and the key of its workbook row.
+func place(k Key, kinds map[string]AreaKind) (Location, SourceKey) {
 	peak := k.Season == Peak
 	seasonCol := func(nonPeak, peakCol int) int {
 		if peak {
@@ -215,7 +261,7 @@ func locate(k Key, kinds map[string]AreaKind, src Sources) Location {
 		sk = SourceKey{Src5aAddition, k.Area, serviceProvided[k.Service]}
 		key = marketName(k.Area) + " " + serviceProvided[k.Service]
 	}
-	return Location{Sheet: sheet, Column: columnName(col), Row: src[sk], Key: key}
+	return Location{Sheet: sheet, Column: columnName(col), Key: key}, sk
 }
 
 // locateEscalation maps a contract year's escalation to 5b column K.

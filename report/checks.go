@@ -9,17 +9,36 @@ import (
 
 // checkBuilder collects the findings of one check.
 type checkBuilder struct {
-	c   Check
-	max int
+	c       Check
+	max     int
+	groups  map[groupKey]int // → index into c.Groups
+	kinds   []kind           // kind of each of c.Groups
+	last    int              // index of the group of the previous finding; -1 before the first
+	lastKey groupKey
+}
+
+// kind names what the findings of one group have in common: the group's
+// summary reads "<count> <noun> <rest>", e.g. "60 prices unchanged since A
+// while 660 of 720 re_domestic_linehaul_prices prices changed".
+type kind struct {
+	one, many string // the noun, singular and plural
+	rest      string
+}
+
+// groupKey identifies a group within a check.
+type groupKey struct {
+	severity Severity
+	kind     kind
 }
 
 func (a *analysis) newCheck(id, category, title, description string) *checkBuilder {
 	return &checkBuilder{c: Check{ID: id, Category: category, Title: title, Description: description,
-		Findings: []Finding{}}, max: a.opts.MaxFindings}
+		Findings: []Finding{}, Groups: []FindingGroup{}}, max: a.opts.MaxFindings, groups: map[groupKey]int{}, last: -1}
 }
 
-// add records a finding; only the first max are kept.
-func (b *checkBuilder) add(f Finding) {
+// add records a finding of kind k; only the first max are kept, in the
+// check and in each group.
+func (b *checkBuilder) add(k kind, f Finding) {
 	b.c.Count++
 	if len(b.c.Findings) < b.max {
 		b.c.Findings = append(b.c.Findings, f)
@@ -31,6 +50,24 @@ func (b *checkBuilder) add(f Finding) {
 		b.c.Status = StatusFail
 	case b.c.Status != StatusFail:
 		b.c.Status = StatusWarning
+	}
+	gk := groupKey{f.Severity, k}
+	i, ok := b.last, b.last >= 0 && b.lastKey == gk // findings of a kind mostly come in runs
+	if !ok {
+		if i, ok = b.groups[gk]; !ok {
+			i = len(b.c.Groups)
+			b.groups[gk] = i
+			b.c.Groups = append(b.c.Groups, FindingGroup{Severity: f.Severity, Findings: []Finding{}})
+			b.kinds = append(b.kinds, k)
+		}
+		b.last, b.lastKey = i, gk
+	}
+	g := &b.c.Groups[i]
+	g.Count++
+	if len(g.Findings) < b.max {
+		g.Findings = append(g.Findings, f)
+	} else {
+		g.Truncated = true
 	}
 }
 
@@ -47,14 +84,28 @@ func (b *checkBuilder) done() Check {
 	} else {
 		b.c.Detail = fmt.Sprintf("%d finding(s)", b.c.Count)
 	}
+	for i := range b.c.Groups {
+		g, k := &b.c.Groups[i], b.kinds[i]
+		noun := k.many
+		if g.Count == 1 {
+			noun = k.one
+		}
+		g.Summary = strings.TrimSpace(fmt.Sprintf("%d %s %s", g.Count, noun, k.rest))
+	}
 	return b.c
+}
+
+// at returns f located at l.
+func (f Finding) at(l Location) Finding {
+	f.Location, f.Ref = l.String(), l.Ref()
+	return f
 }
 
 // priceFinding describes a finding about one price, showing its value when
 // withValue is set.
 func (a *analysis) priceFinding(sev Severity, p Price, withValue bool, format string, args ...any) Finding {
-	f := Finding{Severity: sev, Message: fmt.Sprintf(format, args...), Table: p.Table.String(), Key: p.Label(),
-		Location: locate(p.Key, a.kinds, a.cur.Sources).String()}
+	f := Finding{Severity: sev, Message: fmt.Sprintf(format, args...), Table: p.Table.String(), Key: p.Label()}.
+		at(locate(p.Key, a.kinds, a.cur.Sources))
 	if withValue {
 		v := FormatValue(p.Value, p.Table.Unit())
 		f.Value = &v
@@ -88,10 +139,11 @@ func (a *analysis) checkImportLog() Check {
 		"The contract has an import log entry and its last import completed (status imported).")
 	switch im := a.cur.Import; {
 	case im == nil:
-		b.add(Finding{Severity: SeverityWarning,
+		b.add(kind{"import log problem", "import log problems", ""}, Finding{Severity: SeverityWarning,
 			Message: "no import log entry: workbook, checksum and import time are unknown"})
 	case im.Status != "imported":
-		b.add(Finding{Severity: SeverityFail, Message: fmt.Sprintf("the last import's status is %q", im.Status)})
+		b.add(kind{"import log problem", "import log problems", ""},
+			Finding{Severity: SeverityFail, Message: fmt.Sprintf("the last import's status is %q", im.Status)})
 	}
 	return b.done()
 }
@@ -101,7 +153,7 @@ func (a *analysis) checkExpectedCounts(counts []TableCount) Check {
 		"Each price table has exactly the rows its dimensions imply (e.g. linehaul = service areas × 2 seasons × 3 weight bands × 10 mileage ranges).")
 	for _, c := range counts {
 		if c.Expected != nil && *c.Expected != c.Rows {
-			b.add(Finding{Severity: SeverityFail, Table: c.Table,
+			b.add(kind{"table", "tables", "with another row count than the workbook's dimensions imply"}, Finding{Severity: SeverityFail, Table: c.Table,
 				Message: fmt.Sprintf("%s has %d rows, expected %d (%s)", c.Table, c.Rows, *c.Expected, c.Derivation)})
 		}
 	}
@@ -116,7 +168,7 @@ func (a *analysis) checkLoggedCounts(counts []TableCount) Check {
 	}
 	for _, c := range counts {
 		if c.Logged != nil && *c.Logged != c.Rows {
-			b.add(Finding{Severity: SeverityFail, Table: c.Table,
+			b.add(kind{"table", "tables", "with another row count than the import wrote"}, Finding{Severity: SeverityFail, Table: c.Table,
 				Message: fmt.Sprintf("%s has %d rows, the import wrote %d", c.Table, c.Rows, *c.Logged)})
 		}
 	}
@@ -129,7 +181,7 @@ func (a *analysis) missingFinding(t Table, loc Location, what string, missing []
 	if len(missing) > 6 {
 		msg += ", …"
 	}
-	return Finding{Severity: SeverityFail, Message: msg, Table: t.String(), Key: what, Location: loc.String()}
+	return Finding{Severity: SeverityFail, Message: msg, Table: t.String(), Key: what}.at(loc)
 }
 
 func firstN(s []string, n int) []string {
@@ -180,7 +232,7 @@ func (a *analysis) checkLinehaul() Check {
 		if len(missing) > 0 {
 			loc := locate(Key{Table: Linehaul, Area: sa}, a.kinds, a.cur.Sources)
 			loc.Column = ""
-			b.add(a.missingFinding(Linehaul, loc, "service area "+sa, missing, 60))
+			b.add(kind{"service area", "service areas", "missing linehaul prices"}, a.missingFinding(Linehaul, loc, "service area "+sa, missing, 60))
 		}
 	}
 	areas := setOf(a.cur.ServiceAreas)
@@ -198,7 +250,8 @@ func (a *analysis) unexpected(b *checkBuilder, t Table, expected func(Key) bool)
 	l := a.tableRange(t)
 	for i := range l.len() {
 		if p := l.at(i); !expected(p.Key) {
-			b.add(a.priceFinding(SeverityFail, p, false, "unexpected price: its key is not part of the workbook's layout"))
+			b.add(kind{"unexpected price", "unexpected prices", "(keys that are not part of the workbook's layout)"},
+				a.priceFinding(SeverityFail, p, false, "unexpected price: its key is not part of the workbook's layout"))
 		}
 	}
 }
@@ -221,7 +274,7 @@ func (a *analysis) checkServiceAreaPrices() Check {
 		if len(missing) > 0 {
 			loc := locate(Key{Table: ServiceAreaPrices, Area: sa}, a.kinds, a.cur.Sources)
 			loc.Column = ""
-			b.add(a.missingFinding(ServiceAreaPrices, loc, "service area "+sa, missing, 14))
+			b.add(kind{"service area", "service areas", "missing service-area prices"}, a.missingFinding(ServiceAreaPrices, loc, "service area "+sa, missing, 14))
 		}
 	}
 	areas := setOf(a.cur.ServiceAreas)
@@ -256,7 +309,7 @@ func (a *analysis) checkIntl() Check {
 				if len(missing) > 0 {
 					loc := locate(Key{Table: Intl, Area: o, Dest: d}, a.kinds, a.cur.Sources)
 					loc.Column = ""
-					b.add(a.missingFinding(Intl, loc, o+" → "+d, missing, 4))
+					b.add(kind{"origin/destination pair", "origin/destination pairs", "missing international prices"}, a.missingFinding(Intl, loc, o+" → "+d, missing, 4))
 				}
 			}
 		}
@@ -301,7 +354,7 @@ func (a *analysis) checkIntlOther() Check {
 		if len(missing) > 0 {
 			loc := locate(Key{Table: IntlOther, Area: ra.Code}, a.kinds, a.cur.Sources)
 			loc.Column = ""
-			b.add(a.missingFinding(IntlOther, loc, "rate area "+ra.Code, missing, 20))
+			b.add(kind{"rate area", "rate areas", "missing other international prices"}, a.missingFinding(IntlOther, loc, "rate area "+ra.Code, missing, 20))
 		}
 	}
 	a.unexpected(b, IntlOther, func(k Key) bool {
@@ -346,8 +399,8 @@ func (a *analysis) checkFixedTables() Check {
 	for _, k := range fixedKeys() {
 		expected[k] = true
 		if !a.has(k) {
-			b.add(Finding{Severity: SeverityFail, Message: "missing price", Table: k.Table.String(), Key: k.Label(),
-				Location: locate(k, a.kinds, a.cur.Sources).String()})
+			b.add(kind{"missing price", "missing prices", ""}, Finding{Severity: SeverityFail, Message: "missing price",
+				Table: k.Table.String(), Key: k.Label()}.at(locate(k, a.kinds, a.cur.Sources)))
 		}
 	}
 	for _, t := range []Table{OtherDomestic, Transition, DomAccessorial, IntlAccessorial, ShipmentType} {
@@ -360,14 +413,15 @@ func (a *analysis) checkTaskOrderFees() Check {
 	b := a.newCheck("completeness.task_order_fees", "completeness", "Management and counseling fees (4a) cover every contract year",
 		"Every contract year has a shipment management (MS) and a counseling (CS) fee.")
 	if len(a.cur.Years) == 0 {
-		b.add(Finding{Severity: SeverityFail, Message: "the contract has no contract years", Table: "re_contract_years"})
+		b.add(kind{"contract without contract years", "contracts without contract years", ""},
+			Finding{Severity: SeverityFail, Message: "the contract has no contract years", Table: "re_contract_years"})
 	}
 	for _, y := range a.cur.Years {
 		for _, svc := range []string{"MS", "CS"} {
 			k := Key{Table: TaskOrderFees, Service: svc, Area: y.Name}
 			if !a.has(k) {
-				b.add(Finding{Severity: SeverityFail, Message: "missing " + svc + " fee for " + y.Name,
-					Table: TaskOrderFees.String(), Key: k.Label(), Location: locate(k, a.kinds, a.cur.Sources).String()})
+				b.add(kind{"missing fee", "missing fees", ""}, Finding{Severity: SeverityFail, Message: "missing " + svc + " fee for " + y.Name,
+					Table: TaskOrderFees.String(), Key: k.Label()}.at(locate(k, a.kinds, a.cur.Sources)))
 			}
 		}
 	}
@@ -386,10 +440,10 @@ func (a *analysis) checkZip3s() Check {
 	for _, z := range a.cur.Zip3s {
 		switch {
 		case z.Multi && zip5s[z.Zip3] == 0:
-			b.add(Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
+			b.add(kind{"zip3", "zip3s", "spanning several rate areas without zip5 rows"}, Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
 				Message: "zip3 " + z.Zip3 + " spans several rate areas but has no zip5 rows"})
 		case !z.Multi && z.RateArea == "":
-			b.add(Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
+			b.add(kind{"zip3", "zip3s", "without a rate area"}, Finding{Severity: SeverityFail, Table: "re_zip3s", Key: "zip3 " + z.Zip3,
 				Message: "zip3 " + z.Zip3 + " has no rate area"})
 		}
 	}
@@ -402,9 +456,9 @@ func (a *analysis) checkNonPositive() Check {
 	for i := range a.prices.len() {
 		switch p := a.prices.at(i); {
 		case p.Value < 0:
-			b.add(a.priceFinding(SeverityFail, p, true, "negative price"))
+			b.add(kind{"negative price", "negative prices", ""}, a.priceFinding(SeverityFail, p, true, "negative price"))
 		case p.Value == 0 && !zeroExpected(p.Key):
-			b.add(a.priceFinding(SeverityWarning, p, true, "zero price"))
+			b.add(kind{"zero price", "zero prices", ""}, a.priceFinding(SeverityWarning, p, true, "zero price"))
 		}
 	}
 	return b.done()
@@ -429,7 +483,7 @@ func (a *analysis) checkPeakBelowNonPeak() Check {
 		np := p.Key
 		np.Season = NonPeak
 		if q := a.prices.at(i - 1); q.Key == np && p.Value < q.Value {
-			b.add(a.priceFinding(SeverityWarning, p, true, "peak price below the non-peak price %s",
+			b.add(kind{"peak price", "peak prices", "below the non-peak price"}, a.priceFinding(SeverityWarning, p, true, "peak price below the non-peak price %s",
 				FormatValue(q.Value, p.Table.Unit())))
 		}
 	}
@@ -443,9 +497,10 @@ func (a *analysis) checkEscalations() Check {
 		e := float64(y.Escalation) / 1e5
 		if e < a.opts.EscalationMin || e > a.opts.EscalationMax {
 			v := decimal(y.Escalation, 5, 5)
-			b.add(Finding{Severity: SeverityWarning, Table: "re_contract_years", Key: y.Name, Value: &v,
-				Message:  fmt.Sprintf("escalation of %s outside %.2f–%.2f", y.Name, a.opts.EscalationMin, a.opts.EscalationMax),
-				Location: locateEscalation(y.Name, a.cur.Sources).String()})
+			b.add(kind{"contract year", "contract years", fmt.Sprintf("with an escalation outside %.2f–%.2f", a.opts.EscalationMin, a.opts.EscalationMax)},
+				Finding{Severity: SeverityWarning, Table: "re_contract_years", Key: y.Name, Value: &v,
+					Message: fmt.Sprintf("escalation of %s outside %.2f–%.2f", y.Name, a.opts.EscalationMin, a.opts.EscalationMax),
+				}.at(locateEscalation(y.Name, a.cur.Sources)))
 		}
 	}
 	return b.done()
@@ -502,8 +557,9 @@ func (a *analysis) checkOutliers() Check {
 		for i, z := range robustZ(vals) {
 			if math.Abs(z) > a.opts.OutlierZ {
 				p := a.prices.at(int(peers[i]))
-				b.add(a.priceFinding(SeverityWarning, p, true, "robust z-score %.1f among %d peers (median %s)",
-					z, len(peers), formatMedian(med, p.Table.Unit())))
+				b.add(kind{"price", "prices", fmt.Sprintf("far from their peers (robust z-score beyond ±%g)", a.opts.OutlierZ)},
+					a.priceFinding(SeverityWarning, p, true, "robust z-score %.1f among %d peers (median %s)",
+						z, len(peers), formatMedian(med, p.Table.Unit())))
 			}
 		}
 	}
@@ -538,8 +594,8 @@ func (a *analysis) checkUnchanged() Check {
 		for i := range group.len() {
 			p := group.at(i)
 			if v, ok := prev.find(p.Key); ok && v == p.Value {
-				b.add(a.priceFinding(SeverityWarning, p, true, "unchanged since %s while %d of %d %s prices changed",
-					a.prev.Code, common-same, common, p.Group()))
+				msg := fmt.Sprintf("unchanged since %s while %d of %d %s prices changed", a.prev.Code, common-same, common, p.Group())
+				b.add(kind{"price", "prices", msg}, a.priceFinding(SeverityWarning, p, true, "%s", msg))
 			}
 		}
 	})

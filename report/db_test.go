@@ -405,12 +405,16 @@ func TestRecordedSourcesMatchStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recorded, err := collectSources(ctx, conn, `SELECT source, key_a, key_b, source_row FROM pricing_import_sources`)
+	recorded, err := collectSources(ctx, conn, strings.ReplaceAll(recordedSourcesSQL, "s.import_id = $1", "true"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(staged) < 1000 || !maps.Equal(recorded, staged) || !maps.Equal(d.Sources, staged) {
 		t.Errorf("%d recorded, %d staged, %d loaded source rows: they differ", len(recorded), len(staged), len(d.Sources))
+	}
+	var keys int
+	if err := conn.QueryRow(ctx, `SELECT sum(cardinality(key_a)) FROM pricing_import_sources`).Scan(&keys); err != nil || keys != len(recorded) {
+		t.Errorf("the import recorded %d keys for %d distinct ones (%v)", keys, len(recorded), err)
 	}
 }
 

@@ -70,7 +70,8 @@ func (a *analysis) diff() *Diff {
 		group(p.Key).Removed++
 		if len(d.RemovedKeys) < a.opts.ListLimit {
 			r := a.priceRef(p)
-			r.Location = locate(p.Key, prevKinds, a.prev.Sources).String()
+			loc := locate(p.Key, prevKinds, a.prev.Sources)
+			r.Location, r.Ref = loc.String(), loc.Ref()
 			d.RemovedKeys = append(d.RemovedKeys, r)
 		}
 	}
@@ -102,10 +103,11 @@ type moved struct {
 func (a *analysis) change(m moved) Change {
 	p := a.prices.at(int(m.i))
 	u := p.Table.Unit()
+	loc := locate(p.Key, a.kinds, a.cur.Sources)
 	return Change{
 		Table: p.Table.String(), Service: p.Service, Season: p.Season, Key: p.Label(), Unit: u,
 		Old: m.old, New: p.Value, OldDisplay: FormatValue(m.old, u), NewDisplay: FormatValue(p.Value, u),
-		Pct: m.pct, Location: locate(p.Key, a.kinds, a.cur.Sources).String(),
+		Pct: m.pct, Location: loc.String(), Ref: loc.Ref(),
 	}
 }
 

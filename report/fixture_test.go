@@ -71,6 +71,17 @@ func fixture(code string) *Dataset {
 	for _, k := range fixedKeys() {
 		add(k, 2000)
 	}
+	// Every workbook row of the fixture's keys, numbered in key order.
+	d.Sources = Sources{}
+	kinds := d.areaKinds()
+	for _, p := range d.Prices {
+		if _, sk := place(p.Key, kinds); d.Sources[sk] == 0 {
+			d.Sources[sk] = 10 + len(d.Sources)
+		}
+	}
+	for _, y := range d.Years {
+		d.Sources[SourceKey{Src5b, y.Name, ""}] = 10 + len(d.Sources)
+	}
 	d.Import = &ImportLog{WorkbookName: "sample.xlsx", WorkbookSHA256: fmt.Sprintf("%064x", 1), ToolVersion: "test",
 		Status: "imported", StartedAt: d.CreatedAt, RowCounts: map[string]int64{}}
 	for _, c := range (&analysis{cur: d}).counts() {

@@ -14,13 +14,15 @@ import (
 var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"upper":        func(v Verdict) string { return strings.ToUpper(string(v)) },
-	"orDash":       orDash,
-	"intOrDash":    intOrDash,
-	"pctText":      pctText,
-	"medianText":   medianText,
-	"importedText": importedText,
-	"inc":          func(i int) int { return i + 1 },
+	"upper":          func(v Verdict) string { return strings.ToUpper(string(v)) },
+	"orDash":         orDash,
+	"intOrDash":      intOrDash,
+	"pctText":        pctText,
+	"medianText":     medianText,
+	"importedText":   importedText,
+	"comparisonText": comparisonText,
+	"cellsText":      cellsText,
+	"inc":            func(i int) int { return i + 1 },
 }).Parse(htmlTemplateText))
 
 // htmlView is what the HTML template renders.

@@ -59,11 +59,11 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 	}
 	var (
 		prev *Dataset
-		cmp  Comparison
+		cmp  comparison
 	)
 	switch {
 	case req.NoDiff || req.CompareTo == CompareNone:
-		cmp = Comparison{Rule: CompareOff, Reason: "the comparison was turned off (compare to none)"}
+		cmp = comparison{rule: CompareOff, reason: "the comparison was turned off (compare to none)"}
 	case req.CompareTo == req.ContractCode:
 		return nil, fmt.Errorf("report: cannot compare contract %q with itself", req.ContractCode)
 	default:
@@ -84,7 +84,7 @@ func generate(ctx context.Context, q Querier, req Request) (*Report, error) {
 		}
 	}
 	r := Analyze(cur, prev, req.Options)
-	r.Summary.Comparison, r.Summary.ComparisonReason = cmp.Rule, cmp.Reason
+	r.Summary.Comparison, r.Summary.ComparisonReason = cmp.rule, cmp.reason
 	return r, nil
 }
 
@@ -96,10 +96,10 @@ const (
 	CompareOff       = "off"       // the diff was turned off
 )
 
-// Comparison says how the diff base was chosen, and why.
-type Comparison struct {
-	Rule   string // one of the Compare* rules
-	Reason string // for people, e.g. "B is the contract before A: ..."
+// comparison says how the diff base was chosen, and why.
+type comparison struct {
+	rule   string // one of the Compare* rules
+	reason string // for people, e.g. "B is the contract before A: ..."
 }
 
 // contractOrder is one contract's place in the order of contracts.
@@ -149,7 +149,7 @@ func (c contractOrder) startText() string {
 	return "starts " + c.start.Format(time.DateOnly)
 }
 
-// find returns the contract with code.
+// findContract returns the contract with code.
 func findContract(list []contractOrder, code string) (contractOrder, bool) {
 	for _, c := range list {
 		if c.code == code {
@@ -161,10 +161,10 @@ func findContract(list []contractOrder, code string) (contractOrder, bool) {
 
 // previousOf returns the contract that came before code ("" when none)
 // and why.
-func previousOf(list []contractOrder, code string) (string, Comparison) {
+func previousOf(list []contractOrder, code string) (string, comparison) {
 	cur, ok := findContract(list, code)
 	if !ok {
-		return "", Comparison{Rule: CompareEarliest, Reason: "the contract is not in the contract list"}
+		return "", comparison{rule: CompareEarliest, reason: "the contract is not in the contract list"}
 	}
 	var prev *contractOrder
 	for i, c := range list {
@@ -173,7 +173,7 @@ func previousOf(list []contractOrder, code string) (string, Comparison) {
 		}
 	}
 	if prev == nil {
-		return "", Comparison{Rule: CompareEarliest, Reason: fmt.Sprintf(
+		return "", comparison{rule: CompareEarliest, reason: fmt.Sprintf(
 			"no contract came before %s (it %s): there is nothing to compare it to; newer contracts are never compared", code, cur.startText())}
 	}
 	var why string
@@ -183,19 +183,19 @@ func previousOf(list []contractOrder, code string) (string, Comparison) {
 	} else {
 		why = fmt.Sprintf("%s %s, %s %s", prev.code, prev.startText(), code, cur.startText())
 	}
-	return prev.code, Comparison{Rule: ComparePrevious, Reason: fmt.Sprintf(
+	return prev.code, comparison{rule: ComparePrevious, reason: fmt.Sprintf(
 		"%s is the contract that came before %s (by contract start date, then import time): %s", prev.code, code, why)}
 }
 
 // requestedComparison explains a diff base the caller named.
-func requestedComparison(list []contractOrder, code, base string) Comparison {
+func requestedComparison(list []contractOrder, code, base string) comparison {
 	reason := base + " was requested"
 	cur, ok1 := findContract(list, code)
 	b, ok2 := findContract(list, base)
 	if ok1 && ok2 && cur.before(b) {
 		reason += fmt.Sprintf("; note that it is newer than %s (%s %s, %s %s)", code, base, b.startText(), code, cur.startText())
 	}
-	return Comparison{Rule: CompareRequested, Reason: reason}
+	return comparison{rule: CompareRequested, reason: reason}
 }
 
 // Load reads one contract from the database, with the Excel rows of its
@@ -443,6 +443,10 @@ UNION ALL SELECT '5a intl', market, service_provided, min(source_row) FROM stage
 UNION ALL SELECT '5a additional', market, shipment_type, min(source_row) FROM stage_domestic_international_additional_prices GROUP BY 2, 3
 UNION ALL SELECT '5b', contract_year, '', min(source_row) FROM stage_price_escalation_discounts GROUP BY 2`
 
+// recordedSourcesSQL reads the Excel rows an import recorded.
+const recordedSourcesSQL = `SELECT s.source, u.a, u.b, u.r FROM pricing_import_sources s,
+	unnest(s.key_a, s.key_b, s.source_row) AS u(a, b, r) WHERE s.import_id = $1`
+
 // loadSources reads the Excel rows of the contract's workbook row keys:
 // those its import recorded in pricing_import_sources, or, for an import
 // made before imports recorded them, the staging tables' when they hold
@@ -451,8 +455,7 @@ func loadSources(ctx context.Context, q Querier, d *Dataset, _ [16]byte) error {
 	if d.Import == nil || d.Import.Status != "imported" {
 		return nil
 	}
-	src, err := collectSources(ctx, q, `SELECT source, key_a, key_b, source_row FROM pricing_import_sources
-		WHERE import_id = $1`, d.importID)
+	src, err := collectSources(ctx, q, recordedSourcesSQL, d.importID)
 	if err != nil || len(src) > 0 {
 		d.Sources = src
 		return err

@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// mdFindings is how many findings per check the Markdown report lists.
-const mdFindings = 10
-
-// WriteMarkdown writes the report as Markdown suitable for a pull request.
+// WriteMarkdown writes the report as Markdown suitable for a pull request,
+// in the order a reviewer works: verdict and comparison, the spot-check
+// sample as a task list to tick off, then checks, counts, statistics and
+// the diff. Long lists sit in collapsed <details> blocks.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	m := &mdWriter{w: bw}
@@ -18,12 +18,16 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	m.f("# Spot-check report: %s\n\n", md(s.ContractCode))
 	m.f("**Verdict: %s** — %d failed and %d warning checks of %d.\n\n", verdictMark(s.Verdict),
 		s.FailedChecks, s.WarningChecks, len(r.Checks))
-	m.f("| | |\n|---|---|\n")
+	m.f("%s\n\n", md(comparisonText(s)))
+	m.sample(r.Sample)
+
+	m.f("## Contract\n\n| | |\n|---|---|\n")
 	m.f("| Contract | %s (%s) |\n", md(s.ContractCode), md(s.ContractName))
 	m.f("| Workbook | %s |\n", md(orDash(s.WorkbookName)))
 	m.f("| Workbook SHA-256 | `%s` |\n", orDash(s.WorkbookSHA256))
 	m.f("| Imported | %s |\n", md(importedText(s)))
 	m.f("| Compared to | %s |\n", md(orDash(s.ComparedTo)))
+	m.f("| Workbook cells | %s |\n", cellsText(s))
 	m.f("| Report | %s by %s (schema %d) |\n\n", r.GeneratedAt.Format("2006-01-02 15:04:05 MST"), md(r.Generator), r.SchemaVersion)
 
 	m.f("## Checks\n\n| Status | Check | Findings |\n|---|---|---|\n")
@@ -36,23 +40,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			continue
 		}
 		m.f("### %s %s\n\n%s\n\n", statusMark(c.Status), md(c.Title), md(c.Description))
-		for i, f := range c.Findings {
-			if i == mdFindings {
-				break
-			}
-			m.f("- **%s** %s", f.Severity, md(f.Message))
-			if f.Value != nil {
-				m.f(" (value %s)", md(*f.Value))
-			}
-			if f.Location != "" {
-				m.f(" — %s", md(f.Location))
-			}
-			m.f("\n")
-		}
-		if c.Count > mdFindings {
-			m.f("- … and %d more (see the HTML or JSON report)\n", c.Count-mdFindings)
-		}
-		m.f("\n")
+		m.groups(c.Groups)
 	}
 
 	m.f("## Row counts\n\n| Table | Rows | Expected | Logged | Status | Derivation |\n|---|--:|--:|--:|---|---|\n")
@@ -69,13 +57,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if d := r.Diff; d != nil {
 		m.diff(d)
 	} else {
-		m.f("\n## Diff\n\nNo other contract to compare to.\n")
+		m.f("\n## Diff\n\nNo diff: %s.\n", md(s.ComparisonReason))
 	}
 
-	m.f("\n## Spot-check sample\n\nCompare each value with the workbook cell.\n\n| # | Table | Key | Value | Workbook |\n|--:|---|---|--:|---|\n")
-	for i, s := range r.Sample {
-		m.f("| %d | %s | %s | %s | %s |\n", i+1, s.Table, md(s.Key), s.Display, md(s.Location))
-	}
 	m.f("\n## Notes\n\n")
 	for _, n := range r.Notes {
 		m.f("- %s\n", md(n))
@@ -87,6 +71,54 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		return fmt.Errorf("writing Markdown report: %w", err)
 	}
 	return nil
+}
+
+// sample writes the spot-check sample as a task list.
+func (m *mdWriter) sample(rows []SampleRow) {
+	m.f("## Spot-check sample\n\n")
+	if len(rows) == 0 {
+		m.f("The contract has no prices to sample.\n\n")
+		return
+	}
+	m.f("Paste each reference into Excel's Name Box (left of the formula bar), compare the value and tick the box.\n\n")
+	for _, s := range rows {
+		m.f("- [ ] %s **%s** — %s · %s\n", mdLocation(s.Ref, s.Location), md(s.Display), s.Table, md(s.Key))
+	}
+	m.f("\n")
+}
+
+// groups lists a check's findings: one line per finding that stands alone,
+// and for findings that say the same thing about many prices or rows, one
+// line with their number and the list collapsed below it.
+func (m *mdWriter) groups(groups []FindingGroup) {
+	for _, g := range groups {
+		if g.Count == 1 && len(g.Findings) == 1 {
+			f := g.Findings[0]
+			m.f("- **%s** %s", f.Severity, md(f.Message))
+			if f.Value != nil {
+				m.f(" (value %s)", md(*f.Value))
+			}
+			if f.Location != "" {
+				m.f(" — %s", mdLocation(f.Ref, f.Location))
+			}
+			m.f("\n\n")
+			continue
+		}
+		m.f("- **%s** %s\n\n", g.Severity, md(g.Summary))
+		shown := fmt.Sprintf("the %d", len(g.Findings))
+		if g.Truncated {
+			shown = fmt.Sprintf("the first %d of %d", len(g.Findings), g.Count)
+		}
+		m.f("<details><summary>Show %s</summary>\n\n| Finding | Key | Value | Workbook |\n|---|---|--:|---|\n", shown)
+		for _, f := range g.Findings {
+			value := "—"
+			if f.Value != nil {
+				value = md(*f.Value)
+			}
+			m.f("| %s | %s | %s | %s |\n", md(f.Message), md(f.Key), value, mdLocation(f.Ref, f.Location))
+		}
+		m.f("\n</details>\n\n")
+	}
 }
 
 func (m *mdWriter) diff(d *Diff) {
@@ -111,28 +143,28 @@ func (m *mdWriter) diff(d *Diff) {
 	if len(d.TopMovers) > 0 {
 		m.f("\n### Top movers\n\n| Table | Key | Old | New | Change | Workbook |\n|---|---|--:|--:|--:|---|\n")
 		for _, c := range d.TopMovers {
-			m.f("| %s | %s | %s | %s | %s | %s |\n", c.Table, md(c.Key), c.OldDisplay, c.NewDisplay, pctText(c.Pct), md(c.Location))
+			m.f("| %s | %s | %s | %s | %s | %s |\n", c.Table, md(c.Key), c.OldDisplay, c.NewDisplay, pctText(c.Pct), mdLocation(c.Ref, c.Location))
 		}
 	}
 	m.refs("Added keys", d.AddedKeys, d.Added)
 	m.refs("Removed keys", d.RemovedKeys, d.Removed)
 }
 
-// refs lists up to 20 keys of a diff list.
+// refs lists the keys of a diff list, collapsed.
 func (m *mdWriter) refs(title string, refs []PriceRef, total int) {
 	if total == 0 {
 		return
 	}
 	m.f("\n### %s (%d)\n\n", title, total)
-	for i, r := range refs {
-		if i == 20 {
-			break
-		}
-		m.f("- %s %s: %s\n", r.Table, md(r.Key), r.Display)
+	shown := fmt.Sprintf("the %d", len(refs))
+	if total > len(refs) {
+		shown = fmt.Sprintf("the first %d of %d", len(refs), total)
 	}
-	if total > min(20, len(refs)) {
-		m.f("- … and %d more\n", total-min(20, len(refs)))
+	m.f("<details><summary>Show %s</summary>\n\n| Table | Key | Value |\n|---|---|--:|\n", shown)
+	for _, r := range refs {
+		m.f("| %s | %s | %s |\n", r.Table, md(r.Key), r.Display)
 	}
+	m.f("\n</details>\n")
 }
 
 func medianText(p *float64) string {
@@ -158,3 +190,33 @@ func (m *mdWriter) f(format string, args ...any) {
 var mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`")
 
 func md(s string) string { return mdEscaper.Replace(s) }
+
+// mdLocation renders a workbook location: an exact reference as code (so
+// it copies as is), otherwise the sheet, column and key as text.
+func mdLocation(ref, location string) string {
+	if ref == "" {
+		return md(location)
+	}
+	return mdCode(ref)
+}
+
+// mdCode renders s as a code span usable in a table cell: fenced with more
+// backticks than s holds in a row, pipes escaped (GFM tables split on them
+// even inside code).
+func mdCode(s string) string {
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	pad := ""
+	if longest > 0 {
+		pad = " "
+	}
+	return fence + pad + strings.ReplaceAll(s, "|", `\|`) + pad + fence
+}

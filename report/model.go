@@ -110,6 +110,21 @@ type Check struct {
 	Count       int       `json:"count"`    // number of findings in total
 	Findings    []Finding `json:"findings"` // at most Options.MaxFindings of them
 	Truncated   bool      `json:"truncated"`
+	// Groups holds all findings by what they say, e.g. every price
+	// unchanged in one service group: how the report lists them.
+	Groups []FindingGroup `json:"groups"`
+}
+
+// FindingGroup is the findings of one check that say the same thing about
+// different prices or rows.
+type FindingGroup struct {
+	Severity Severity `json:"severity"`
+	// Summary says what the findings have in common, with their number,
+	// e.g. "60 prices unchanged since A while 660 of 720 … prices changed".
+	Summary   string    `json:"summary"`
+	Count     int       `json:"count"`    // findings in the group
+	Findings  []Finding `json:"findings"` // the first Options.MaxFindings of them
+	Truncated bool      `json:"truncated"`
 }
 
 // Finding is one violation found by a check.
@@ -120,6 +135,7 @@ type Finding struct {
 	Key      string   `json:"key"`      // the price's natural key, e.g. "DSH · SA 452 · Peak"
 	Value    *string  `json:"value"`    // the value as the workbook shows it, when relevant
 	Location string   `json:"location"` // workbook sheet and cell (or sheet and key)
+	Ref      string   `json:"ref"`      // Excel reference of the cell ('sheet'!A1); "" when not known
 }
 
 // ServiceStats are the statistics of one service group (table and service).
@@ -188,6 +204,7 @@ type PriceRef struct {
 	Unit     Unit   `json:"unit"`
 	Display  string `json:"display"`
 	Location string `json:"location"`
+	Ref      string `json:"ref"` // Excel reference of the cell ('sheet'!A1); "" when not known
 }
 
 // Change is one price present in both contracts with different values.
@@ -203,6 +220,7 @@ type Change struct {
 	NewDisplay string   `json:"new_display"`
 	Pct        *float64 `json:"pct"` // nil when the old value is zero
 	Location   string   `json:"location"`
+	Ref        string   `json:"ref"` // Excel reference of the cell ('sheet'!A1); "" when not known
 }
 
 // SampleRow is one price of the spot-check sample.

@@ -112,6 +112,27 @@ func importedText(s Summary) string {
 		orDash(s.ImportToolVersion), orDash(s.ImportStatus))
 }
 
+// comparisonText says what the report compared the contract with, and why.
+func comparisonText(s Summary) string {
+	switch {
+	case s.ComparedTo != nil && s.ComparisonReason != "":
+		return "Compared to " + *s.ComparedTo + ": " + s.ComparisonReason + "."
+	case s.ComparedTo != nil:
+		return "Compared to " + *s.ComparedTo + "."
+	case s.ComparisonReason != "":
+		return "No comparison: " + s.ComparisonReason + "."
+	}
+	return "No comparison."
+}
+
+// cellsText says how exact the workbook locations are.
+func cellsText(s Summary) string {
+	if s.SourceCells {
+		return "exact cells (recorded with the import)"
+	}
+	return "sheet, column and row key (the import's Excel rows are unknown)"
+}
+
 // groupLabel renders a table and service for people.
 func groupLabel(table, service string) string {
 	if service == "" {

@@ -172,12 +172,19 @@ func TestJSONValidatesAgainstSchema(t *testing.T) {
 func TestSchemaValidatorRejects(t *testing.T) {
 	good := reportJSON(t, Analyze(fixture("B"), fixture("A"), Options{}))
 	cases := map[string]func(m map[string]any){
-		"missing field":      func(m map[string]any) { delete(m, "summary") },
-		"wrong type":         func(m map[string]any) { m["counts"] = "many" },
-		"unknown verdict":    func(m map[string]any) { m["summary"].(map[string]any)["verdict"] = "maybe" },
-		"extra property":     func(m map[string]any) { m["surprise"] = 1 },
-		"fractional count":   func(m map[string]any) { m["checks"].([]any)[0].(map[string]any)["count"] = 1.5 },
-		"bad cell":           func(m map[string]any) { m["sample"].([]any)[0].(map[string]any)["cell"] = "row 5" },
+		"missing field":    func(m map[string]any) { delete(m, "summary") },
+		"wrong type":       func(m map[string]any) { m["counts"] = "many" },
+		"unknown verdict":  func(m map[string]any) { m["summary"].(map[string]any)["verdict"] = "maybe" },
+		"extra property":   func(m map[string]any) { m["surprise"] = 1 },
+		"fractional count": func(m map[string]any) { m["checks"].([]any)[0].(map[string]any)["count"] = 1.5 },
+		"bad cell":         func(m map[string]any) { m["sample"].([]any)[0].(map[string]any)["cell"] = "row 5" },
+		"unquoted sheet ref": func(m map[string]any) {
+			m["sample"].([]any)[0].(map[string]any)["ref"] = "2a) Domestic Linehaul Prices!G5"
+		},
+		"group without count": func(m map[string]any) {
+			c := m["checks"].([]any)[0].(map[string]any)
+			c["groups"] = []any{map[string]any{"severity": "fail", "summary": "x", "findings": []any{}, "truncated": false}}
+		},
 		"diff not an object": func(m map[string]any) { m["diff"] = []any{} },
 	}
 	for name, mutate := range cases {

@@ -6,12 +6,15 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // histogramSVG draws a % change distribution as an inline SVG bar chart.
 // All text is escaped; the result is safe to embed in HTML.
 func histogramSVG(title string, bins []Bin, width int) template.HTML {
-	const height, top, bottom, left = 150, 28, 34, 8
+	// top leaves room for the title above the tallest bar's count; bottom
+	// for bin labels of two lines.
+	const height, top, bottom, left = 160, 38, 36, 8
 	most := 0
 	for _, b := range bins {
 		most = max(most, b.Count)
@@ -39,11 +42,45 @@ func histogramSVG(title string, bins []Bin, width int) template.HTML {
 		if b.Count > 0 {
 			fmt.Fprintf(&s, `<text x="%.1f" y="%.1f" class="cv">%d</text>`, x+slot/2, y-3, b.Count)
 		}
-		fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="cl">%s</text>`, x+slot/2, height-bottom+14, html.EscapeString(b.Label))
+		binLabel(&s, b.Label, x+slot/2, height-bottom+14, slot-4)
 	}
 	fmt.Fprintf(&s, `<line x1="%d" x2="%d" y1="%d" y2="%d" class="axis"/>`, left, width-left, height-bottom, height-bottom)
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String()) //nolint:gosec // built from escaped text only
+}
+
+// labelWidth estimates, generously, the width of text in a chart label of
+// the given font size: digits take about 0.55 em in the sans-serif fonts a
+// report is viewed with, "…", "−" and "%" up to 1 em.
+func labelWidth(text string, size float64) float64 {
+	return float64(utf8.RuneCountInString(text)) * size * 0.75
+}
+
+// fitLabel shortens text with "…" until it fits room at the given font
+// size (the chart keeps the whole text in its tooltip).
+func fitLabel(text string, size, room float64) string {
+	if labelWidth(text, size) <= room {
+		return text
+	}
+	r := []rune(text)
+	for len(r) > 1 && labelWidth(string(r)+"…", size) > room {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
+
+// binLabel writes a bin label centred at x on baseline y; when it is wider
+// than room, it breaks after its "…" into two lines, so neighbouring labels
+// never overlap.
+func binLabel(s *strings.Builder, label string, x float64, y int, room float64) {
+	i := strings.Index(label, "…")
+	if i < 0 || labelWidth(label, 10) <= room {
+		fmt.Fprintf(s, `<text x="%.1f" y="%d" class="cl">%s</text>`, x, y, html.EscapeString(label))
+		return
+	}
+	cut := i + len("…")
+	fmt.Fprintf(s, `<text x="%.1f" y="%d" class="cl"><tspan x="%.1f">%s</tspan><tspan x="%.1f" dy="11">%s</tspan></text>`,
+		x, y, x, html.EscapeString(label[:cut]), x, html.EscapeString(label[cut:]))
 }
 
 // dollars converts a stored value to the number a chart plots: dollars for
@@ -58,7 +95,9 @@ func dollars(v float64, u Unit) float64 {
 // rangeSVG draws each service group's min–max range and median on a shared
 // logarithmic axis (zero values sit at the axis minimum).
 func rangeSVG(stats []ServiceStats, width int) template.HTML {
-	const rowH, top, labelW, right = 18, 34, 300, 16
+	// top leaves room for the title above the axis labels, right for the
+	// last axis label, centred on the plot's right edge.
+	const rowH, top, labelW, right = 18, 44, 300, 32
 	lo, hi := math.Inf(1), 0.0
 	for _, s := range stats {
 		for _, v := range []float64{dollars(float64(s.Min), s.Unit), dollars(float64(s.Max), s.Unit)} {
@@ -95,7 +134,7 @@ func rangeSVG(stats []ServiceStats, width int) template.HTML {
 		x1, x2 := xOf(dollars(float64(st.Min), st.Unit)), xOf(dollars(float64(st.Max), st.Unit))
 		xm := xOf(dollars(st.Median, st.Unit))
 		label := groupLabel(st.Table, st.Service)
-		fmt.Fprintf(&s, `<text x="%d" y="%.1f" class="rl">%s</text>`, labelW-6, y+4, html.EscapeString(label))
+		fmt.Fprintf(&s, `<text x="%d" y="%.1f" class="rl">%s</text>`, labelW-6, y+4, html.EscapeString(fitLabel(label, 11, labelW-10)))
 		fmt.Fprintf(&s, `<rect class="range" x="%.1f" y="%.1f" width="%.1f" height="8"><title>%s: %s – %s (median %s)</title></rect>`,
 			x1, y-4, math.Max(x2-x1, 2), html.EscapeString(label), html.EscapeString(st.MinDisplay),
 			html.EscapeString(st.MaxDisplay), html.EscapeString(st.MedianDisplay))

@@ -3,7 +3,9 @@ package report
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -105,28 +107,28 @@ func TestLocate(t *testing.T) {
 		want string
 	}{
 		// Spec 1.4: SA 452, NonPeak, 5000–9999 lbs, 2501–3000 miles is column W.
-		{Key{Table: Linehaul, Season: NonPeak, Area: "452", WeightLower: 5000, WeightUpper: 9999, MilesLower: 2501, MilesUpper: 3000}, sheet2a + "!W200"},
-		{Key{Table: Linehaul, Season: Peak, Area: "452", WeightLower: 10000, WeightUpper: 999999, MilesLower: 4001, MilesUpper: 999999}, sheet2a + "!BO200"},
-		{Key{Table: Linehaul, Season: Peak, Area: "452", WeightLower: 500, WeightUpper: 4999, MilesLower: 0, MilesUpper: 250}, sheet2a + "!AL200"},
-		{Key{Table: ServiceAreaPrices, Service: "DSH", Season: NonPeak, Area: "004"}, sheet2b + "!G11"},
-		{Key{Table: ServiceAreaPrices, Service: "DDASIT", Season: Peak, Area: "004"}, sheet2b + "!T11"},
+		{Key{Table: Linehaul, Season: NonPeak, Area: "452", WeightLower: 5000, WeightUpper: 9999, MilesLower: 2501, MilesUpper: 3000}, "'" + sheet2a + "'!W200"},
+		{Key{Table: Linehaul, Season: Peak, Area: "452", WeightLower: 10000, WeightUpper: 999999, MilesLower: 4001, MilesUpper: 999999}, "'" + sheet2a + "'!BO200"},
+		{Key{Table: Linehaul, Season: Peak, Area: "452", WeightLower: 500, WeightUpper: 4999, MilesLower: 0, MilesUpper: 250}, "'" + sheet2a + "'!AL200"},
+		{Key{Table: ServiceAreaPrices, Service: "DSH", Season: NonPeak, Area: "004"}, "'" + sheet2b + "'!G11"},
+		{Key{Table: ServiceAreaPrices, Service: "DDASIT", Season: Peak, Area: "004"}, "'" + sheet2b + "'!T11"},
 		{Key{Table: ServiceAreaPrices, Service: "DOFSIT", Season: Peak, Area: "008"}, sheet2b + ", column S, row of service area 008"},
-		{Key{Table: Intl, Service: "ISLH", Season: NonPeak, Area: "AR", Dest: "GE"}, sheet3a + "!G12"},
-		{Key{Table: Intl, Service: "UBP", Season: Peak, Area: "US11", Dest: "AR"}, sheet3b + "!K13"},
-		{Key{Table: Intl, Service: "UBP", Season: NonPeak, Area: "AR", Dest: "US11"}, sheet3c + "!H14"},
-		{Key{Table: Intl, Service: "ISLH", Season: Peak, Area: "NSRA1", Dest: "US11"}, sheet3e + "!K2000"},
-		{Key{Table: Intl, Service: "UBP", Season: Peak, Area: "NSRA1", Dest: "US11"}, sheet3e + "!L2000"},
-		{Key{Table: IntlOther, Service: "IHPK", Season: NonPeak, Area: "AR"}, sheet3d + "!E11"},
-		{Key{Table: IntlOther, Service: "IDDSIT", Season: Peak, Area: "AR"}, sheet3d + "!U11"},
-		{Key{Table: IntlOther, Service: "IDFSIT", Season: NonPeak, Area: "AR"}, sheet3d + "!I11"},
-		{Key{Table: TaskOrderFees, Service: "MS", Area: "Base Period Year 1"}, sheet4a + "!D10"},
-		{Key{Table: TaskOrderFees, Service: "CS", Area: "Base Period Year 1"}, sheet4a + "!D23"},
-		{Key{Table: Transition}, sheet4a + "!D35"},
-		{Key{Table: OtherDomestic, Service: "DPK", Season: Peak, Area: "1"}, sheet2c + "!F13"},
-		{Key{Table: OtherDomestic, Service: "DDDSIT", Season: NonPeak, Area: "2"}, sheet2c + "!E26"},
-		{Key{Table: DomAccessorial, Service: "DCRTSA", Area: "3"}, sheet5a + "!E14"},
-		{Key{Table: IntlAccessorial, Service: "IOSHUT", Area: "O"}, sheet5a + "!E31"},
-		{Key{Table: ShipmentType, Service: "DMHF", Area: "C"}, sheet5a + "!E40"},
+		{Key{Table: Intl, Service: "ISLH", Season: NonPeak, Area: "AR", Dest: "GE"}, "'" + sheet3a + "'!G12"},
+		{Key{Table: Intl, Service: "UBP", Season: Peak, Area: "US11", Dest: "AR"}, "'" + sheet3b + "'!K13"},
+		{Key{Table: Intl, Service: "UBP", Season: NonPeak, Area: "AR", Dest: "US11"}, "'" + sheet3c + "'!H14"},
+		{Key{Table: Intl, Service: "ISLH", Season: Peak, Area: "NSRA1", Dest: "US11"}, "'3e) Non-Standard Loc''n Prices'!K2000"},
+		{Key{Table: Intl, Service: "UBP", Season: Peak, Area: "NSRA1", Dest: "US11"}, "'3e) Non-Standard Loc''n Prices'!L2000"},
+		{Key{Table: IntlOther, Service: "IHPK", Season: NonPeak, Area: "AR"}, "'" + sheet3d + "'!E11"},
+		{Key{Table: IntlOther, Service: "IDDSIT", Season: Peak, Area: "AR"}, "'" + sheet3d + "'!U11"},
+		{Key{Table: IntlOther, Service: "IDFSIT", Season: NonPeak, Area: "AR"}, "'" + sheet3d + "'!I11"},
+		{Key{Table: TaskOrderFees, Service: "MS", Area: "Base Period Year 1"}, "'" + sheet4a + "'!D10"},
+		{Key{Table: TaskOrderFees, Service: "CS", Area: "Base Period Year 1"}, "'" + sheet4a + "'!D23"},
+		{Key{Table: Transition}, "'" + sheet4a + "'!D35"},
+		{Key{Table: OtherDomestic, Service: "DPK", Season: Peak, Area: "1"}, "'" + sheet2c + "'!F13"},
+		{Key{Table: OtherDomestic, Service: "DDDSIT", Season: NonPeak, Area: "2"}, "'" + sheet2c + "'!E26"},
+		{Key{Table: DomAccessorial, Service: "DCRTSA", Area: "3"}, "'" + sheet5a + "'!E14"},
+		{Key{Table: IntlAccessorial, Service: "IOSHUT", Area: "O"}, "'" + sheet5a + "'!E31"},
+		{Key{Table: ShipmentType, Service: "DMHF", Area: "C"}, "'" + sheet5a + "'!E40"},
 	}
 	for _, c := range cases {
 		if got := locate(c.k, kinds, src).String(); got != c.want {
@@ -135,6 +137,31 @@ func TestLocate(t *testing.T) {
 	}
 	if got := locateEscalation("Option Period 1", nil).String(); got != sheet5b+", column K, row of Option Period 1" {
 		t.Errorf("locateEscalation without staging = %q", got)
+	}
+}
+
+func TestExcelRef(t *testing.T) {
+	for _, c := range []struct{ sheet, want string }{
+		{"2a) Domestic Linehaul Prices", "'2a) Domestic Linehaul Prices'!AM24"},
+		{"3e) Non-Standard Loc'n Prices", "'3e) Non-Standard Loc''n Prices'!AM24"},
+		{"Sheet1", "Sheet1!AM24"},
+		{"_data.v2", "_data.v2!AM24"},
+		{"2024", "'2024'!AM24"},
+		{"AB12", "'AB12'!AM24"},
+		{"R1C1", "'R1C1'!AM24"},
+		{"rc", "'rc'!AM24"},
+		{"Prices-2", "'Prices-2'!AM24"},
+		{"Zürich", "'Zürich'!AM24"},
+	} {
+		if got := ExcelRef(c.sheet, "AM24"); got != c.want {
+			t.Errorf("ExcelRef(%q) = %s, want %s", c.sheet, got, c.want)
+		}
+	}
+	if got := (Location{Sheet: sheet2a, Column: "G"}).Ref(); got != "" {
+		t.Errorf("Ref without a row = %q", got)
+	}
+	if got := (Location{Sheet: sheet2a, Row: 24, Key: "service area 452"}).String(); got != "'2a) Domestic Linehaul Prices'!24:24" {
+		t.Errorf("a location without a column = %q, want the whole row", got)
 	}
 }
 
@@ -154,5 +181,33 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("pdf"); err == nil {
 		t.Error("ParseFormat(pdf) succeeded")
+	}
+}
+
+func TestPreviousContract(t *testing.T) {
+	day := func(y int) *time.Time { d := time.Date(y, 2, 1, 0, 0, 0, 0, time.UTC); return &d }
+	at := func(h int) time.Time { return time.Date(2026, 12, 1, h, 0, 0, 0, time.UTC) }
+	list := []contractOrder{
+		{code: "X", imported: at(3)}, // no contract years: after every dated contract
+		{code: "C", start: day(2022), imported: at(4)},
+		{code: "A", start: day(2021), imported: at(2)},
+		{code: "B", start: day(2022), imported: at(1)},
+		{code: "Y", imported: at(5)},
+	}
+	for code, want := range map[string]string{"A": "", "B": "A", "C": "B", "X": "C", "Y": "X"} {
+		got, c := previousOf(list, code)
+		rule := ComparePrevious
+		if want == "" {
+			rule = CompareEarliest
+		}
+		if got != want || c.rule != rule || c.reason == "" {
+			t.Errorf("previous of %s = %q (%s: %s), want %q (%s)", code, got, c.rule, c.reason, want, rule)
+		}
+	}
+	if c := requestedComparison(list, "A", "C"); c.rule != CompareRequested || !strings.Contains(c.reason, "newer than A") {
+		t.Errorf("requesting a newer contract: %+v", c)
+	}
+	if c := requestedComparison(list, "C", "A"); strings.Contains(c.reason, "newer") {
+		t.Errorf("requesting an older contract: %+v", c)
 	}
 }

@@ -23,7 +23,7 @@ type Listed struct {
 // continue past it below prefix are not returned; their common prefixes
 // ("directories", ending in the delimiter) are.
 func (c *Client) ListObjects(ctx context.Context, bucket, prefix, delimiter string) ([]Listed, []string, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), ExpectedBucketOwner: c.ownerPtr()}
 	if delimiter != "" {
 		in.Delimiter = aws.String(delimiter)
 	}
@@ -35,7 +35,7 @@ func (c *Client) ListObjects(ctx context.Context, bucket, prefix, delimiter stri
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, classify(err))
+			return nil, nil, fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, c.explain(err))
 		}
 		for _, o := range page.Contents {
 			objs = append(objs, Listed{

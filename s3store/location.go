@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// LocationSpec is a parsed `s3://BUCKET/PREFIX?region=R&endpoint=URL&path_style=true&profile=P` URL.
+// LocationSpec is a parsed
+// `s3://BUCKET/PREFIX?region=R&endpoint=URL&path_style=true&profile=P&bucket_owner=ID&sse=MODE&allow_unencrypted=true` URL.
 type LocationSpec struct {
 	Bucket string
 	// Prefix is the key prefix, empty or ending in "/".
@@ -20,10 +21,16 @@ type LocationSpec struct {
 	Config Config
 	// PathStyleSet reports whether path_style was given explicitly.
 	PathStyleSet bool
+	// Encryption is what the objects must carry; EncryptionSet reports
+	// whether sse or allow_unencrypted was given.
+	Encryption    Encryption
+	EncryptionSet bool
 }
 
 // ParseLocationURL parses an s3:// migration location URL. Only the query
-// parameters region, endpoint, path_style and profile are accepted.
+// parameters region, endpoint, path_style, profile, bucket_owner, sse
+// (AES256, aws:kms or none) and allow_unencrypted are accepted; sse=none
+// needs allow_unencrypted=true.
 func ParseLocationURL(u *url.URL) (LocationSpec, error) {
 	var spec LocationSpec
 	if u.Scheme != "s3" {
@@ -46,15 +53,34 @@ func ParseLocationURL(u *url.URL) (LocationSpec, error) {
 			spec.Config.Endpoint = v
 		case "profile":
 			spec.Config.Profile = v
+		case "bucket_owner":
+			spec.Config.BucketOwner = v
 		case "path_style":
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return spec, fmt.Errorf("location s3://%s: path_style=%q is not true or false", spec.Bucket, v)
 			}
 			spec.Config.PathStyle, spec.PathStyleSet = b, true
+		case "sse":
+			if v != SSES3 && v != SSEKMS && v != "none" {
+				return spec, fmt.Errorf("location s3://%s: sse=%q is not %s, %s or none", spec.Bucket, v, SSES3, SSEKMS)
+			}
+			spec.Encryption.SSE, spec.EncryptionSet = v, true
+		case "allow_unencrypted":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return spec, fmt.Errorf("location s3://%s: allow_unencrypted=%q is not true or false", spec.Bucket, v)
+			}
+			spec.Encryption.AllowUnencrypted, spec.EncryptionSet = b, true
 		default:
-			return spec, fmt.Errorf("location s3://%s: unknown parameter %q (want region, endpoint, path_style, profile)", spec.Bucket, k)
+			return spec, fmt.Errorf("location s3://%s: unknown parameter %q (want region, endpoint, path_style, profile, bucket_owner, sse, allow_unencrypted)", spec.Bucket, k)
 		}
+	}
+	if spec.Encryption.SSE == "none" {
+		if !spec.Encryption.AllowUnencrypted {
+			return spec, fmt.Errorf("location s3://%s: sse=none needs allow_unencrypted=true (local test stores only)", spec.Bucket)
+		}
+		spec.Encryption.SSE = ""
 	}
 	return spec, nil
 }
@@ -68,30 +94,42 @@ func NormalizePrefix(p string) string {
 	return p
 }
 
-// Defaults supplies settings for a bucket that the URL leaves out (for
-// example from the environments file); ok is false when it knows none.
-type Defaults func(bucket string) (cfg Config, ok bool, err error)
+// LocationDefaults are settings for a bucket that a URL leaves out, for
+// example from the environments file.
+type LocationDefaults struct {
+	Config     Config
+	Encryption Encryption
+}
+
+// Defaults supplies the defaults of a bucket; ok is false when it knows none.
+type Defaults func(bucket string) (d LocationDefaults, ok bool, err error)
 
 // OpenURL opens the location of an s3:// URL (see ParseLocationURL). Query
 // parameters win over defaults(bucket), which win over the AWS SDK's own
 // defaults; defaults may be nil. Credentials come from the SDK default chain.
+// Objects must carry server-side encryption (the required mode when sse or
+// the defaults name one) unless allow_unencrypted says otherwise.
 func OpenURL(ctx context.Context, u *url.URL, defaults Defaults, opts ...Option) (*Location, error) {
 	spec, err := ParseLocationURL(u)
 	if err != nil {
 		return nil, err
 	}
-	cfg := spec.Config
+	cfg, enc := spec.Config, spec.Encryption
 	if defaults != nil {
 		d, ok, err := defaults(spec.Bucket)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			cfg.Region = cmp.Or(cfg.Region, d.Region)
-			cfg.Endpoint = cmp.Or(cfg.Endpoint, d.Endpoint)
-			cfg.Profile = cmp.Or(cfg.Profile, d.Profile)
+			cfg.Region = cmp.Or(cfg.Region, d.Config.Region)
+			cfg.Endpoint = cmp.Or(cfg.Endpoint, d.Config.Endpoint)
+			cfg.Profile = cmp.Or(cfg.Profile, d.Config.Profile)
+			cfg.BucketOwner = cmp.Or(cfg.BucketOwner, d.Config.BucketOwner)
 			if !spec.PathStyleSet {
-				cfg.PathStyle = d.PathStyle
+				cfg.PathStyle = d.Config.PathStyle
+			}
+			if !spec.EncryptionSet {
+				enc = d.Encryption
 			}
 		}
 	}
@@ -99,12 +137,18 @@ func OpenURL(ctx context.Context, u *url.URL, defaults Defaults, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
-	return NewLocation(client, spec.Bucket, spec.Prefix), nil
+	loc := NewLocation(client, spec.Bucket, spec.Prefix)
+	loc.Encryption = enc
+	return loc, nil
 }
 
 // Location is a migration location backed by objects under a bucket prefix.
 // It satisfies the migration engine's Location interface.
 type Location struct {
+	// Encryption is what every opened object must carry; the zero value
+	// requires either kind of server-side encryption.
+	Encryption Encryption
+
 	client         *Client
 	bucket, prefix string
 }
@@ -139,13 +183,19 @@ func (l *Location) List(ctx context.Context) ([]string, error) {
 }
 
 // Open streams the object named name under the prefix. The caller closes it.
+// An object without the required server-side encryption is refused with an
+// error matching ErrNotEncrypted, before any of its bytes are read.
 func (l *Location) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	if name == "" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("%s: invalid migration name %q", l, name)
 	}
-	body, _, err := l.client.Get(ctx, l.bucket, l.prefix+name)
+	body, obj, err := l.client.Get(ctx, l.bucket, l.prefix+name)
 	if err != nil {
 		return nil, err
+	}
+	if err := l.Encryption.Check(obj); err != nil {
+		body.Close()
+		return nil, fmt.Errorf("s3://%s/%s%s: %w; refusing to use it", l.bucket, l.prefix, name, err)
 	}
 	return body, nil
 }

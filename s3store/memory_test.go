@@ -1,17 +1,12 @@
 package s3store_test
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,65 +16,8 @@ import (
 	"github.com/securemig/securemig/s3store/s3test"
 )
 
-// helperEnv makes the test binary run as a standalone S3 test server, so that
-// the server's memory (it keeps objects in RAM) is not counted in the
-// client's memory measurements.
-const helperEnv = "S3STORE_TEST_SERVER"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "1" {
-		os.Exit(serveHelper())
-	}
 	pgtest.Main(m) // a real PostgreSQL for the migrate-from-S3 tests
-}
-
-// serveHelper serves an S3 test server on 127.0.0.1, prints its URL and
-// stops when stdin closes.
-func serveHelper() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	srv := s3test.NewServer()
-	srv.URL = "http://" + ln.Addr().String()
-	if err := srv.Backend.CreateBucket("mem"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	go func() { _ = http.Serve(ln, srv) }()
-	fmt.Println(srv.URL)
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
-}
-
-// startHelperServer runs the test binary as a server process until the test ends.
-func startHelperServer(tb testing.TB) *s3test.Server {
-	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("starting S3 server process: %v", err)
-	}
-	tb.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		tb.Fatalf("S3 server process gave no URL: %v", err)
-	}
-	srv := &s3test.Server{URL: strings.TrimSpace(line)}
-	return srv
 }
 
 // sparseFile makes a file of size bytes, mostly holes, with a few non-zero
@@ -148,19 +86,24 @@ func peakHeap(fn func()) uint64 {
 	return peak - base
 }
 
-// uploadMeasured uploads a sparse file of size bytes to a server in another
-// process and returns the client's peak heap growth.
+// uploadMeasured uploads a sparse file of size bytes to the real server (a
+// separate process; only the small proxy in front of it runs here) and
+// returns the client's peak heap growth.
 func uploadMeasured(tb testing.TB, size int64) uint64 {
 	tb.Helper()
-	srv := startHelperServer(tb)
+	srv := s3test.StartVersity(tb)
+	srv.CreateBucket(tb, "mem", false)
 	c := srv.Client()
 	f, sum := sparseFile(tb, size)
 	in := s3store.PutInput{
 		Bucket: "mem", Key: "big.up.sql", Body: f, Size: size, SHA256: sum,
 		Metadata: map[string]string{"sha256": fmt.Sprintf("%x", sum)}, SSE: s3store.SSES3,
 	}
-	var err error
-	growth := peakHeap(func() { _, err = c.Put(tb.Context(), in) })
+	var (
+		res *s3store.PutResult
+		err error
+	)
+	growth := peakHeap(func() { res, err = c.Put(tb.Context(), in) })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -168,8 +111,8 @@ func uploadMeasured(tb testing.TB, size int64) uint64 {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if obj.Size != size || obj.Metadata["sha256"] != fmt.Sprintf("%x", sum) {
-		tb.Fatalf("stored object: size %d, sha256 %q", obj.Size, obj.Metadata["sha256"])
+	if obj.Size != size || obj.Metadata["sha256"] != fmt.Sprintf("%x", sum) || obj.ChecksumSHA256 != res.ChecksumSHA256 {
+		tb.Fatalf("stored object: size %d, sha256 %q, checksum %q (want %q)", obj.Size, obj.Metadata["sha256"], obj.ChecksumSHA256, res.ChecksumSHA256)
 	}
 	return growth
 }
@@ -198,8 +141,7 @@ func TestPutMemoryFlat(t *testing.T) {
 	}
 }
 
-// BenchmarkPut1GiB uploads a 1 GiB file to a server in another process and
-// reports throughput and the client's peak heap growth (peak-heap-MiB).
+// BenchmarkPut1GiB uploads a 1 GiB file to the real server and reports throughput and the client's peak heap growth (peak-heap-MiB).
 func BenchmarkPut1GiB(b *testing.B) {
 	for b.Loop() {
 		growth := uploadMeasured(b, 1<<30)

@@ -1,10 +1,10 @@
 package s3store_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -36,11 +36,23 @@ func sha(s string) string {
 func putNoise(t *testing.T, srv *s3test.Server, bucket, prefix string, n int) {
 	t.Helper()
 	for i := range n {
-		key := fmt.Sprintf("%s1%013d_notes.txt", prefix, i)
-		if _, err := srv.Backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader([]byte("n")), 1, nil); err != nil {
-			t.Fatal(err)
-		}
+		srv.PutObject(t, bucket, fmt.Sprintf("%s1%013d_notes.txt", prefix, i), []byte("n"))
 	}
+}
+
+// tableExists reports whether table exists in the database.
+func tableExists(t *testing.T, dsn, table string) bool {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(t.Context(), "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	return exists
 }
 
 func countPrices(t *testing.T, dsn string) int {
@@ -58,11 +70,14 @@ func countPrices(t *testing.T, dsn string) int {
 }
 
 // TestMigrateFromS3 applies migrations listed in a manifest from an s3://
-// location opened by URL (endpoint and path style in the query, credentials
-// from the AWS SDK chain), with 1,200 objects under the prefix, and checks
-// that a digest mismatch against the lock rolls back and names the file.
+// location on the real server opened by URL (endpoint and path style in the
+// query, credentials from the AWS SDK chain), with 1,200 objects under the
+// prefix. It checks that the location refuses objects without the required
+// server-side encryption (versitygw stores none) unless the URL allows
+// unencrypted objects, and that a digest mismatch against the lock rolls
+// back and names the file.
 func TestMigrateFromS3(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.StartVersity(t)
 	srv.CreateBucket(t, "app-prd", false)
 	const prefix = "secure-migrations/"
 	putNoise(t, srv, "app-prd", prefix, 1200)
@@ -84,11 +99,14 @@ func TestMigrateFromS3(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	migrations.RegisterScheme("s3", func(ctx context.Context, u *url.URL) (migrations.Location, error) {
-		return s3store.OpenURL(ctx, u, func(bucket string) (s3store.Config, bool, error) {
-			return s3store.Config{Region: s3test.Region, PathStyle: false}, bucket == "app-prd", nil
+		return s3store.OpenURL(ctx, u, func(bucket string) (s3store.LocationDefaults, bool, error) {
+			d := s3store.LocationDefaults{Config: s3store.Config{Region: s3test.Region, PathStyle: false},
+				Encryption: s3store.Encryption{SSE: s3store.SSES3}}
+			return d, bucket == "app-prd", nil
 		})
 	})
-	loc, err := migrations.OpenLocation(t.Context(), "s3://app-prd/secure-migrations?path_style=true&endpoint="+url.QueryEscape(srv.URL))
+	base := "s3://app-prd/secure-migrations?path_style=true&endpoint=" + url.QueryEscape(srv.URL)
+	loc, err := migrations.OpenLocation(t.Context(), base+"&sse=none&allow_unencrypted=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +127,27 @@ func TestMigrateFromS3(t *testing.T) {
 		entries = append(entries, e)
 	}
 	dsn := pgtest.NewDatabase(t)
-	opts := migrations.Options{
-		Locations:      []migrations.Location{loc},
-		ExpectedDigest: func(name string) (string, bool) { s, ok := expected[name]; return s, ok },
+	digest := func(name string) (string, bool) { s, ok := expected[name]; return s, ok }
+
+	// The environment requires SSE-S3; the store kept the objects
+	// unencrypted: nothing is applied.
+	strict, err := migrations.OpenLocation(t.Context(), base)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p, err := migrations.New(dsn, entries, opts)
+	p, err := migrations.New(dsn, entries, migrations.Options{Locations: []migrations.Location{strict}, ExpectedDigest: digest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(t.Context()); !errors.Is(err, s3store.ErrNotEncrypted) || !strings.Contains(err.Error(), s3Migrations[0].name) {
+		t.Fatalf("unencrypted objects under an encryption requirement: err = %v, want ErrNotEncrypted naming %s", err, s3Migrations[0].name)
+	}
+	if tableExists(t, dsn, "prices") {
+		t.Fatalf("table prices exists after the refusal")
+	}
+
+	opts := migrations.Options{Locations: []migrations.Location{loc}, ExpectedDigest: digest}
+	p, err = migrations.New(dsn, entries, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Server-side encryption modes accepted by Put.
-const (
-	SSES3  = "AES256"
-	SSEKMS = "aws:kms"
-)
-
 // PutInput describes one never-overwrite upload.
 type PutInput struct {
 	Bucket, Key string
@@ -34,37 +28,50 @@ type PutInput struct {
 	Metadata map[string]string
 	// ContentType is the object's media type ("application/sql" when empty).
 	ContentType string
-	// SSE is SSES3 or SSEKMS (required); KMSKeyID names the key for SSEKMS.
+	// SSE is SSES3 or SSEKMS (required unless Unencrypted); KMSKeyID names
+	// the key for SSEKMS.
 	SSE, KMSKeyID string
+	// Unencrypted sends no server-side encryption request at all: only for
+	// stores the caller has been told are unencrypted test stores. SSE must
+	// then be empty.
+	Unencrypted bool
 	// Progress, when set, is called with the number of bytes stored so far
 	// after each part completes. It may be called from several goroutines.
 	Progress func(done int64)
 }
 
 // PutResult is what the server answered. Callers must not trust it for
-// verification: HEAD the object instead.
+// verification: HEAD the object instead and compare its checksum with
+// ChecksumSHA256.
 type PutResult struct {
 	VersionID string
 	Parts     int // 0 for a single PUT
+	// ChecksumSHA256 is the SHA-256 checksum the store must report for the
+	// object: base64 of the body's digest for a single PUT; for a multipart
+	// upload the composite "<base64 of the digest of the parts' digests>-N".
+	ChecksumSHA256 string
 }
 
 // Put uploads in.Body to in.Key with If-None-Match: * so that an existing
-// object is never overwritten (an error matching ErrExists). Bodies larger
-// than the part size go as a multipart upload whose parts are read straight
-// from in.Body; on any failure the multipart upload is aborted, so no partial
-// object remains.
+// object is never overwritten (an error matching ErrExists). Bodies from the
+// multipart threshold up go as a multipart upload whose parts are read
+// straight from in.Body; on any failure the multipart upload is aborted, so
+// no partial object remains.
 func (c *Client) Put(ctx context.Context, in PutInput) (*PutResult, error) {
-	if in.SSE != SSES3 && in.SSE != SSEKMS {
+	switch {
+	case in.Unencrypted && in.SSE != "":
+		return nil, fmt.Errorf("s3://%s/%s: server-side encryption %q requested for an unencrypted upload", in.Bucket, in.Key, in.SSE)
+	case !in.Unencrypted && in.SSE != SSES3 && in.SSE != SSEKMS:
 		return nil, fmt.Errorf("s3://%s/%s: server-side encryption %q is not %s or %s", in.Bucket, in.Key, in.SSE, SSES3, SSEKMS)
 	}
 	var (
 		res *PutResult
 		err error
 	)
-	if in.Size <= c.partSize {
-		res, err = c.putSingle(ctx, in)
-	} else {
+	if c.Multipart(in.Size) {
 		res, err = c.putMultipart(ctx, in)
+	} else {
+		res, err = c.putSingle(ctx, in)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("PUT s3://%s/%s: %w", in.Bucket, in.Key, err)
@@ -72,6 +79,13 @@ func (c *Client) Put(ctx context.Context, in PutInput) (*PutResult, error) {
 	return res, nil
 }
 
+// Multipart reports whether a body of size bytes is sent as a multipart
+// upload: from the multipart threshold up (empty bodies never are).
+func (c *Client) Multipart(size int64) bool {
+	return size > 0 && (size >= c.threshold || size > MaxPartSize)
+}
+
+// contentType is the media type to store the object with.
 func (in *PutInput) contentType() string {
 	if in.ContentType == "" {
 		return "application/sql"
@@ -90,18 +104,19 @@ func (c *Client) putSingle(ctx context.Context, in PutInput) (*PutResult, error)
 		Metadata:             in.Metadata,
 		ServerSideEncryption: types.ServerSideEncryption(in.SSE),
 		IfNoneMatch:          aws.String("*"),
+		ExpectedBucketOwner:  c.ownerPtr(),
 	}
 	if in.SSE == SSEKMS && in.KMSKeyID != "" {
 		input.SSEKMSKeyId = aws.String(in.KMSKeyID)
 	}
 	out, err := c.api.PutObject(ctx, input)
 	if err != nil {
-		return nil, classify(err)
+		return nil, c.explain(err)
 	}
 	if in.Progress != nil {
 		in.Progress(in.Size)
 	}
-	return &PutResult{VersionID: aws.ToString(out.VersionId)}, nil
+	return &PutResult{VersionID: aws.ToString(out.VersionId), ChecksumSHA256: *input.ChecksumSHA256}, nil
 }
 
 // partSizeFor grows the part size when the file would need more than S3's
@@ -123,13 +138,14 @@ func (c *Client) putMultipart(ctx context.Context, in PutInput) (res *PutResult,
 		ChecksumAlgorithm:    types.ChecksumAlgorithmSha256,
 		Metadata:             in.Metadata,
 		ServerSideEncryption: types.ServerSideEncryption(in.SSE),
+		ExpectedBucketOwner:  c.ownerPtr(),
 	}
 	if in.SSE == SSEKMS && in.KMSKeyID != "" {
 		create.SSEKMSKeyId = aws.String(in.KMSKeyID)
 	}
 	mpu, err := c.api.CreateMultipartUpload(ctx, create)
 	if err != nil {
-		return nil, fmt.Errorf("starting multipart upload: %w", classify(err))
+		return nil, fmt.Errorf("starting multipart upload: %w", c.explain(err))
 	}
 	uploadID := mpu.UploadId
 	defer func() {
@@ -139,7 +155,7 @@ func (c *Client) putMultipart(ctx context.Context, in PutInput) (res *PutResult,
 		actx, cancel := cleanupContext(ctx)
 		defer cancel()
 		_, aerr := c.api.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-			Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), UploadId: uploadID,
+			Bucket: aws.String(in.Bucket), Key: aws.String(in.Key), UploadId: uploadID, ExpectedBucketOwner: c.ownerPtr(),
 		})
 		if aerr != nil {
 			err = errors.Join(err, fmt.Errorf("aborting multipart upload (the bucket's lifecycle rule must clean it up): %w", aerr))
@@ -151,16 +167,21 @@ func (c *Client) putMultipart(ctx context.Context, in PutInput) (res *PutResult,
 		return nil, err
 	}
 	out, err := c.api.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket:          aws.String(in.Bucket),
-		Key:             aws.String(in.Key),
-		UploadId:        uploadID,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
-		IfNoneMatch:     aws.String("*"),
+		Bucket:              aws.String(in.Bucket),
+		Key:                 aws.String(in.Key),
+		UploadId:            uploadID,
+		MultipartUpload:     &types.CompletedMultipartUpload{Parts: parts},
+		IfNoneMatch:         aws.String("*"),
+		ExpectedBucketOwner: c.ownerPtr(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("completing multipart upload: %w", classify(err))
+		return nil, fmt.Errorf("completing multipart upload: %w", c.explain(err))
 	}
-	return &PutResult{VersionID: aws.ToString(out.VersionId), Parts: len(parts)}, nil
+	composite, err := compositeSHA256(parts)
+	if err != nil {
+		return nil, err
+	}
+	return &PutResult{VersionID: aws.ToString(out.VersionId), Parts: len(parts), ChecksumSHA256: composite}, nil
 }
 
 // uploadParts sends every part, at most c.concurrency at a time, each read
@@ -181,16 +202,17 @@ func (c *Client) uploadParts(ctx context.Context, in PutInput, uploadID *string)
 				return fmt.Errorf("reading part %d: %w", i+1, err)
 			}
 			out, err := c.api.UploadPart(gctx, &s3.UploadPartInput{
-				Bucket:         aws.String(in.Bucket),
-				Key:            aws.String(in.Key),
-				UploadId:       uploadID,
-				PartNumber:     aws.Int32(int32(i + 1)),
-				Body:           io.NewSectionReader(in.Body, off, size),
-				ContentLength:  aws.Int64(size),
-				ChecksumSHA256: aws.String(sum),
+				Bucket:              aws.String(in.Bucket),
+				Key:                 aws.String(in.Key),
+				UploadId:            uploadID,
+				PartNumber:          aws.Int32(int32(i + 1)),
+				Body:                io.NewSectionReader(in.Body, off, size),
+				ContentLength:       aws.Int64(size),
+				ChecksumSHA256:      aws.String(sum),
+				ExpectedBucketOwner: c.ownerPtr(),
 			})
 			if err != nil {
-				return fmt.Errorf("part %d of %d: %w", i+1, n, classify(err))
+				return fmt.Errorf("part %d of %d: %w", i+1, n, c.explain(err))
 			}
 			parts[i] = types.CompletedPart{
 				ETag:           out.ETag,
@@ -216,4 +238,19 @@ func sectionSHA256(r io.ReaderAt, off, n int64) (string, error) {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
+// compositeSHA256 is the checksum S3 stores for a multipart upload with
+// SHA-256 part checksums: base64(SHA-256(part digest 1 || ... || part digest
+// N)) + "-N".
+func compositeSHA256(parts []types.CompletedPart) (string, error) {
+	h := sha256.New()
+	for _, p := range parts {
+		raw, err := base64.StdEncoding.DecodeString(aws.ToString(p.ChecksumSHA256))
+		if err != nil {
+			return "", fmt.Errorf("part %d checksum: %w", aws.ToInt32(p.PartNumber), err)
+		}
+		h.Write(raw)
+	}
+	return fmt.Sprintf("%s-%d", base64.StdEncoding.EncodeToString(h.Sum(nil)), len(parts)), nil
 }

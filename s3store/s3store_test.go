@@ -58,7 +58,12 @@ func readAll(t *testing.T, c *s3store.Client, bucket, key string) []byte {
 	return b
 }
 
+// TestPutHeadGet uploads across the multipart threshold (one byte under, at,
+// one byte over) to the real server and checks that the store reports the
+// SHA-256 checksum Put computed: the whole-object one for a single PUT, the
+// composite one for a multipart upload.
 func TestPutHeadGet(t *testing.T) {
+	const threshold = testPart + 1000
 	tests := []struct {
 		name      string
 		size      int
@@ -66,17 +71,29 @@ func TestPutHeadGet(t *testing.T) {
 	}{
 		{"empty", 0, 0},
 		{"small", 1234, 0},
-		{"exactly one part", int(testPart), 0},
-		{"multipart", int(2*testPart) + 17, 3},
+		{"one byte under the threshold", int(threshold) - 1, 0},
+		{"at the threshold", int(threshold), 2},
+		{"one byte over the threshold", int(threshold) + 1, 2},
+		{"three parts", int(2*testPart) + 17, 3},
 	}
-	srv := s3test.Start(t)
-	srv.CreateBucket(t, "b", false)
-	c := srv.Client(s3store.WithPartSize(testPart), s3store.WithConcurrency(2))
+	srv := s3test.StartVersity(t)
+	srv.CreateBucket(t, "bkt", false)
+	var sseSent, writes atomic.Int32
+	srv.SetInterceptor(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut && !r.URL.Query().Has("partNumber") || r.Method == http.MethodPost && r.URL.Query().Has("uploads") {
+			writes.Add(1)
+			if r.Header.Get("X-Amz-Server-Side-Encryption") == s3store.SSES3 {
+				sseSent.Add(1)
+			}
+		}
+		return false
+	})
+	c := srv.Client(s3store.WithPartSize(testPart), s3store.WithMultipartThreshold(threshold), s3store.WithConcurrency(2))
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := randomBytes(tt.size, uint64(i))
 			key := "secure-migrations/" + strings.ReplaceAll(tt.name, " ", "_") + ".up.sql"
-			in := putInput("b", key, body)
+			in := putInput("bkt", key, body)
 			var progress atomic.Int64
 			in.Progress = func(done int64) {
 				for {
@@ -93,10 +110,13 @@ func TestPutHeadGet(t *testing.T) {
 			if res.Parts != tt.wantParts {
 				t.Errorf("parts = %d, want %d", res.Parts, tt.wantParts)
 			}
+			if got := c.Multipart(int64(tt.size)); got != (tt.wantParts > 0) {
+				t.Errorf("Multipart(%d) = %v", tt.size, got)
+			}
 			if got := progress.Load(); got != int64(tt.size) {
 				t.Errorf("progress reached %d, want %d", got, tt.size)
 			}
-			obj, err := c.Head(t.Context(), "b", key)
+			obj, err := c.Head(t.Context(), "bkt", key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,44 +126,66 @@ func TestPutHeadGet(t *testing.T) {
 			if obj.Metadata["sha256"] != in.Metadata["sha256"] || obj.Metadata["contract-code"] != "TEST" {
 				t.Errorf("metadata = %v", obj.Metadata)
 			}
-			if obj.SSE != s3store.SSES3 {
-				t.Errorf("SSE = %q, want AES256", obj.SSE)
+			if obj.ChecksumSHA256 != res.ChecksumSHA256 {
+				t.Errorf("stored checksum %q, Put expected %q", obj.ChecksumSHA256, res.ChecksumSHA256)
 			}
-			if got := readAll(t, c, "b", key); !bytes.Equal(got, body) {
+			if tt.wantParts > 0 && !strings.HasSuffix(res.ChecksumSHA256, fmt.Sprintf("-%d", tt.wantParts)) {
+				t.Errorf("multipart checksum %q is not a composite of %d parts", res.ChecksumSHA256, tt.wantParts)
+			}
+			if got := readAll(t, c, "bkt", key); !bytes.Equal(got, body) {
 				t.Errorf("GET returned %d bytes that differ from the %d uploaded", len(got), len(body))
 			}
 		})
 	}
+	// versitygw accepts but does not report server-side encryption, so the
+	// request is what can be checked here (release verifies the HEAD).
+	if sseSent.Load() != writes.Load() || writes.Load() != int32(len(tests)) {
+		t.Errorf("%d of %d object writes asked for SSE-S3 (want all %d)", sseSent.Load(), writes.Load(), len(tests))
+	}
 }
 
+// TestPutNeverOverwrites checks both write paths against the real server:
+// a single PUT and a multipart upload over an existing key fail with
+// ErrExists and leave the object as it was.
 func TestPutNeverOverwrites(t *testing.T) {
-	srv := s3test.Start(t)
-	srv.CreateBucket(t, "b", false)
-	c := srv.Client()
+	srv := s3test.StartVersity(t)
+	srv.CreateBucket(t, "bkt", false)
+	c := srv.Client(s3store.WithPartSize(testPart), s3store.WithMultipartThreshold(testPart))
 	first := []byte("first")
-	if _, err := c.Put(t.Context(), putInput("b", "k.up.sql", first)); err != nil {
+	if _, err := c.Put(t.Context(), putInput("bkt", "k.up.sql", first)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Put(t.Context(), putInput("b", "k.up.sql", []byte("second")))
-	if !errors.Is(err, s3store.ErrExists) {
-		t.Fatalf("second PUT: err = %v, want ErrExists", err)
+	for _, second := range [][]byte{[]byte("second"), randomBytes(int(testPart)+1, 9)} {
+		_, err := c.Put(t.Context(), putInput("bkt", "k.up.sql", second))
+		if !errors.Is(err, s3store.ErrExists) {
+			t.Fatalf("second PUT of %d bytes: err = %v, want ErrExists", len(second), err)
+		}
 	}
-	if got := readAll(t, c, "b", "k.up.sql"); !bytes.Equal(got, first) {
+	if got := readAll(t, c, "bkt", "k.up.sql"); !bytes.Equal(got, first) {
 		t.Errorf("object was overwritten: %q", got)
 	}
 }
 
 func TestPutRefusesMissingEncryption(t *testing.T) {
-	srv := s3test.Start(t)
-	srv.CreateBucket(t, "b", false)
+	srv := s3test.StartVersity(t)
+	srv.CreateBucket(t, "bkt", false)
 	c := srv.Client()
-	in := putInput("b", "k.up.sql", []byte("x"))
+	in := putInput("bkt", "k.up.sql", []byte("x"))
 	in.SSE = ""
 	if _, err := c.Put(t.Context(), in); err == nil || !strings.Contains(err.Error(), "encryption") {
 		t.Fatalf("err = %v, want an encryption error", err)
 	}
-	if _, err := c.Head(t.Context(), "b", "k.up.sql"); !errors.Is(err, s3store.ErrNotFound) {
+	in.SSE, in.Unencrypted = s3store.SSES3, true
+	if _, err := c.Put(t.Context(), in); err == nil || !strings.Contains(err.Error(), "unencrypted upload") {
+		t.Fatalf("err = %v, want a refusal of SSE on an unencrypted upload", err)
+	}
+	if _, err := c.Head(t.Context(), "bkt", "k.up.sql"); !errors.Is(err, s3store.ErrNotFound) {
 		t.Fatalf("object exists after refused PUT: %v", err)
+	}
+	// Explicitly unencrypted (a local test store): no SSE header is sent.
+	in.SSE = ""
+	if _, err := c.Put(t.Context(), in); err != nil {
+		t.Fatalf("unencrypted PUT: %v", err)
 	}
 }
 
@@ -159,8 +201,8 @@ func TestMultipartFailureLeavesNothing(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
-			srv := s3test.Start(t)
-			srv.CreateBucket(t, "b", false)
+			srv := s3test.StartVersity(t)
+			srv.CreateBucket(t, "bkt", false)
 			var injected atomic.Int32
 			srv.SetInterceptor(func(w http.ResponseWriter, r *http.Request) bool {
 				if r.Method == http.MethodPut && r.URL.Query().Get("partNumber") == "2" {
@@ -170,9 +212,9 @@ func TestMultipartFailureLeavesNothing(t *testing.T) {
 				}
 				return false
 			})
-			c := srv.Client(s3store.WithPartSize(testPart), s3store.WithConcurrency(1))
+			c := srv.Client(s3store.WithPartSize(testPart), s3store.WithMultipartThreshold(testPart), s3store.WithConcurrency(1))
 			body := randomBytes(int(2*testPart)+1, 7)
-			_, err := c.Put(t.Context(), putInput("b", "big.up.sql", body))
+			_, err := c.Put(t.Context(), putInput("bkt", "big.up.sql", body))
 			if err == nil {
 				t.Fatal("PUT succeeded despite injected failures")
 			}
@@ -182,10 +224,10 @@ func TestMultipartFailureLeavesNothing(t *testing.T) {
 			if injected.Load() == 0 {
 				t.Fatal("no failure was injected")
 			}
-			if _, err := c.Head(t.Context(), "b", "big.up.sql"); !errors.Is(err, s3store.ErrNotFound) {
+			if _, err := c.Head(t.Context(), "bkt", "big.up.sql"); !errors.Is(err, s3store.ErrNotFound) {
 				t.Errorf("HEAD after failure: err = %v, want ErrNotFound", err)
 			}
-			ups, err := s3.New(srv.Options()).ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String("b")})
+			ups, err := s3.New(srv.Options()).ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String("bkt")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,10 +236,10 @@ func TestMultipartFailureLeavesNothing(t *testing.T) {
 			}
 
 			srv.SetInterceptor(nil)
-			if _, err := c.Put(t.Context(), putInput("b", "big.up.sql", body)); err != nil {
+			if _, err := c.Put(t.Context(), putInput("bkt", "big.up.sql", body)); err != nil {
 				t.Fatalf("retry after the fault cleared: %v", err)
 			}
-			if got := readAll(t, c, "b", "big.up.sql"); !bytes.Equal(got, body) {
+			if got := readAll(t, c, "bkt", "big.up.sql"); !bytes.Equal(got, body) {
 				t.Error("object differs after retry")
 			}
 		})
@@ -205,16 +247,20 @@ func TestMultipartFailureLeavesNothing(t *testing.T) {
 }
 
 func TestCheckBucketAndHeadMissing(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.StartVersity(t)
 	srv.CreateBucket(t, "present", false)
 	c := srv.Client()
 	if err := c.CheckCredentials(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckBucket(t.Context(), "present"); err != nil {
+	endpoint, err := c.CheckBucket(t.Context(), "present")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckBucket(t.Context(), "absent"); !errors.Is(err, s3store.ErrNotFound) {
+	if endpoint != srv.URL+"/present" {
+		t.Errorf("endpoint = %q, want %q (path style)", endpoint, srv.URL+"/present")
+	}
+	if _, err := c.CheckBucket(t.Context(), "absent"); !errors.Is(err, s3store.ErrNotFound) {
 		t.Errorf("CheckBucket(absent) = %v, want ErrNotFound", err)
 	}
 	if _, err := c.Head(t.Context(), "present", "nope"); !errors.Is(err, s3store.ErrNotFound) {
@@ -223,7 +269,7 @@ func TestCheckBucketAndHeadMissing(t *testing.T) {
 }
 
 func TestCheckCredentialsFails(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.StartVersity(t)
 	o := srv.Options()
 	o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, errors.New("no credentials in chain")
@@ -239,21 +285,16 @@ func TestCheckCredentialsFails(t *testing.T) {
 }
 
 func TestLocationListsBeyondOneThousand(t *testing.T) {
-	srv := s3test.Start(t)
+	srv := s3test.StartVersity(t)
 	srv.CreateBucket(t, "many", false)
 	c := srv.Client()
 	const n = 1203
 	for i := range n {
-		key := fmt.Sprintf("secure-migrations/%014d_m.up.sql", 20260101000000+i)
-		if _, err := srv.Backend.PutObject("many", key, map[string]string{}, bytes.NewReader([]byte("x")), 1, nil); err != nil {
-			t.Fatal(err)
-		}
+		srv.PutObject(t, "many", fmt.Sprintf("secure-migrations/%014d_m.up.sql", 20260101000000+i), []byte("x"))
 	}
 	// Noise that must not be listed: another prefix and a nested "directory".
 	for _, key := range []string{"other/x.up.sql", "secure-migrations/nested/y.up.sql"} {
-		if _, err := srv.Backend.PutObject("many", key, map[string]string{}, bytes.NewReader([]byte("y")), 1, nil); err != nil {
-			t.Fatal(err)
-		}
+		srv.PutObject(t, "many", key, []byte("y"))
 	}
 	var lists atomic.Int32
 	srv.SetInterceptor(func(w http.ResponseWriter, r *http.Request) bool {
@@ -279,6 +320,7 @@ func TestLocationListsBeyondOneThousand(t *testing.T) {
 	if names[0] != "20260101000000_m.up.sql" || names[n-1] != fmt.Sprintf("%014d_m.up.sql", 20260101000000+n-1) {
 		t.Errorf("unexpected names %q … %q", names[0], names[n-1])
 	}
+	loc.Encryption.AllowUnencrypted = true // versitygw stores no encryption
 	rc, err := loc.Open(t.Context(), names[n-1])
 	if err != nil {
 		t.Fatal(err)

@@ -451,7 +451,7 @@ func revertSQL(h RevertHeader, tables []*Table) string {
                 fk.child, fk.parent, fk.conname;
         END IF;
     END LOOP;
-    -- 4. The contract has the rows %[2]s loaded, no more, no fewer.
+    -- 4. The contract holds, table by table, as many rows as %[2]s loaded (it did not change since).
 `, code, h.Reverts)
 	for _, t := range tables {
 		fmt.Fprintf(&b, `    SELECT count(*) INTO n FROM %[1]s t WHERE %[2]s;

@@ -71,9 +71,10 @@ func (b *bench) header(ctx context.Context) header {
 			"`migrations/`); the pg_dump baseline writes the same tables to a file. " +
 			"The pipeline row runs `scripts/pricing-import` (what `make pricing-import` runs after `setup` and `build`) " +
 			"in a scratch project on an empty database, with ALLOW_FAIL=1 so that a report verdict never stops it.",
-		"The upload row uploads a file of filler lines to an in-process gofakes3 server over plain HTTP on " +
-			"127.0.0.1 (in-memory backend); throughput therefore measures securemig's client path and the local " +
-			"loopback, not a real network.",
+		"The upload row uploads a file of filler lines to a local versitygw (the real S3 gateway the strict tests " +
+			"use, a separate process writing to local disk) over plain HTTP on 127.0.0.1, with securemig's default " +
+			"16 MiB parts; it includes the server's work (checksums, assembling the parts) and the verification " +
+			"(HEAD, composite checksum), but not a real network. Peak memory is the securemig process's alone.",
 		"The machine may be shared with other work; the alternating pairs exist so that such noise hits both " +
 			"sides of a ratio alike. Raw runs in Go benchmark format (benchstat input): `" + b.cfg.benchfmt + "`.",
 	}, b.notes...)

@@ -17,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/securemig/securemig/s3store"
+	"github.com/securemig/securemig/s3store/s3test"
 	"github.com/securemig/securemig/task"
 )
 
@@ -57,12 +58,12 @@ func (b *bench) taskCheck(ctx context.Context) result {
 		r.note = err.Error()
 		return r
 	}
-	source := fmt.Sprintf("s3://%s/incoming/?endpoint=%s&path_style=true&region=%s", s3Bucket, url.QueryEscape(hs.URL), s3Region)
+	source := fmt.Sprintf("s3://%s/incoming/?endpoint=%s&path_style=true&region=%s", s3Bucket, url.QueryEscape(hs.URL), s3test.Region)
 	run := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		lists.Store(0)
 		reads.Store(0)
 		s, err := child{name: "securemig task check", dir: b.root, timeout: time.Minute,
-			env: []string{"AWS_ACCESS_KEY_ID=" + s3Access, "AWS_SECRET_ACCESS_KEY=" + s3Secret, "AWS_REGION=" + s3Region,
+			env: []string{"AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey, "AWS_REGION=" + s3test.Region,
 				"AWS_PROFILE=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 				"SECUREMIG_SCRATCH_DATABASE_URL=postgres://nobody@127.0.0.1:1/none"},
 			argv: wrapArgv(wrap, []string{b.bin, "task", "check", "--source", source})}.run(ctx)
@@ -111,8 +112,8 @@ func arrangeInbox(ctx context.Context, backend *s3mem.Backend, endpoint string) 
 			}
 		}
 	}
-	client := s3store.NewFromOptions(s3.Options{Region: s3Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(s3Access, s3Secret, "")})
+	client := s3store.NewFromOptions(s3.Options{Region: s3test.Region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(s3test.AccessKey, s3test.SecretKey, "")})
 	src := task.NewSource(client, s3Bucket, "incoming/")
 	objs, _, err := client.ListObjects(ctx, s3Bucket, src.Prefix, "/")
 	if err != nil {

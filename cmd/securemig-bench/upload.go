@@ -7,22 +7,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/securemig/securemig/lockfile"
+	"github.com/securemig/securemig/s3store/s3test"
 )
 
-// Credentials of the in-process S3-compatible server; they work nowhere else.
+// The benchmark's bucket and environment on the local versitygw gateway
+// (whose test credentials work nowhere else).
 const (
-	s3Access = "AKIDSECUREMIGBENCH"
-	s3Secret = "bench-secret-not-real"
-	s3Region = "us-east-1"
 	s3Bucket = "securemig-bench"
 	s3Env    = "bench"
 )
@@ -31,24 +29,36 @@ const (
 // secure migration name.
 const uploadName = "20000101000000_bench_upload.up.sql"
 
-// upload measures 'securemig upload' of a large file to an in-process
-// S3-compatible server (gofakes3 over plain HTTP on 127.0.0.1).
+// upload measures 'securemig upload' of a large file to a real S3 server:
+// versitygw (the strict tests' pinned gateway, a separate process with a
+// POSIX backend on local disk) over plain HTTP on 127.0.0.1.
 func (b *bench) upload(ctx context.Context) result {
 	size := int64(b.cfg.uploadMiB) << 20
 	r := result{stage: "upload", sample: fmt.Sprintf("%d MiB file", b.cfg.uploadMiB),
-		what: "`securemig upload` to an in-process S3-compatible server (gofakes3, HTTP, 127.0.0.1)"}
+		what: "`securemig upload` to a local versitygw " + s3test.VersityVersion + " (S3 gateway, POSIX backend, HTTP, 127.0.0.1)"}
 	b.logf("upload of a %d MiB file ...", b.cfg.uploadMiB)
 	if err := b.available(ctx, "upload"); err != nil {
 		r.note = err.Error()
 		return r
 	}
-	backend := s3mem.New()
-	if err := backend.CreateBucket(s3Bucket); err != nil {
+	work, err := os.MkdirTemp("", "securemig-bench-s3-")
+	if err != nil {
+		r.note = err.Error()
+		return r
+	}
+	defer os.RemoveAll(work)
+	gw, err := s3test.StartGatewayTCP(ctx, work)
+	if err != nil {
+		r.note = fmt.Sprintf("starting versitygw: %v", err)
+		return r
+	}
+	defer gw.Close()
+	srv := &s3test.Server{URL: gw.URL}
+	if _, err := s3.New(srv.Options()).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s3Bucket)}); err != nil {
 		r.note = fmt.Sprintf("creating the bucket: %v", err)
 		return r
 	}
-	hs := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
-	defer hs.Close()
+	store := srv.Client()
 
 	up := func(ctx context.Context, wrap func([]string) []string) (sample, error) {
 		proj, err := b.newProject()
@@ -57,8 +67,9 @@ func (b *bench) upload(ctx context.Context) result {
 		}
 		defer b.removeProject(proj)
 		envFile := filepath.Join(proj, "migrations", "environments.toml")
-		cfg := fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"AES256\"\n",
-			s3Env, s3Bucket, s3Region, hs.URL)
+		// versitygw stores objects unencrypted: a local test store.
+		cfg := fmt.Sprintf("[environments.%s]\nbucket = %q\nregion = %q\nendpoint = %q\npath_style = true\nsse = \"none\"\nallow_unencrypted = true\n",
+			s3Env, s3Bucket, s3test.Region, gw.URL)
 		if err := os.WriteFile(envFile, []byte(cfg), 0o600); err != nil {
 			return sample{}, fmt.Errorf("writing the environments file: %w", err)
 		}
@@ -78,24 +89,24 @@ func (b *bench) upload(ctx context.Context) result {
 		}
 		defer os.Remove(file)
 		key := "secure-migrations/" + uploadName
-		if _, err := backend.HeadObject(s3Bucket, key); err == nil {
+		if _, err := store.Head(ctx, s3Bucket, key); err == nil {
 			return sample{}, fmt.Errorf("the bucket already holds %s: the upload would be skipped", key)
 		}
-		defer backend.DeleteObject(s3Bucket, key)
+		defer store.Delete(context.WithoutCancel(ctx), s3Bucket, key, "")
 		s, err := child{name: "securemig upload", dir: proj, timeout: 30 * time.Minute,
-			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3Access,
-				"AWS_SECRET_ACCESS_KEY=" + s3Secret, "AWS_REGION=" + s3Region, "AWS_PROFILE=",
+			env: []string{"SECUREMIG_ENVIRONMENTS=" + envFile, "AWS_ACCESS_KEY_ID=" + s3test.AccessKey,
+				"AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey, "AWS_REGION=" + s3test.Region, "AWS_PROFILE=",
 				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"},
 			argv: wrapArgv(wrap, []string{b.bin, "upload", "--env", s3Env, "--yes", file})}.run(ctx)
 		if err != nil {
 			return s, err
 		}
-		obj, err := backend.HeadObject(s3Bucket, key)
+		obj, err := store.Head(ctx, s3Bucket, key)
 		if err != nil {
 			return s, fmt.Errorf("the uploaded object is not in the bucket: %w", err)
 		}
-		if obj.Size != size {
-			return s, fmt.Errorf("the uploaded object has %d bytes, want %d", obj.Size, size)
+		if obj.Size != size || obj.ChecksumSHA256 == "" {
+			return s, fmt.Errorf("the uploaded object has %d bytes and checksum %q, want %d bytes and a SHA-256 checksum", obj.Size, obj.ChecksumSHA256, size)
 		}
 		return s, nil
 	}

@@ -213,14 +213,14 @@ func localCluster(c *cli.Context) (*localdb.Cluster, localdb.Placement, error) {
 }
 
 // describePlacement explains, when the cluster lives outside the checkout,
-// where and why ("" otherwise).
+// where and why ("" otherwise). Start records the place on first use.
 func describePlacement(pl localdb.Placement) string {
 	if !pl.Moved() {
 		return ""
 	}
 	why := pl.Reason
 	if !pl.Recorded {
-		why += "; recorded in " + pl.Record + " on first start"
+		why += "; recorded in " + pl.Record
 	}
 	return fmt.Sprintf("the cluster lives in %s, outside the checkout (%s)", pl.Dir, why)
 }

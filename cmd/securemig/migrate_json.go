@@ -10,7 +10,7 @@ import (
 type migrationJSON struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
-	// State: applied, pending, changed, missing, failed, unlisted, unknown.
+	// State: applied, pending, changed, missing, failed, reverted, unlisted, unknown.
 	State  string `json:"state"`
 	Source string `json:"source"` // location it was found in; "" when missing
 	SHA256 string `json:"sha256"` // of the source's bytes; "" when not read
@@ -30,6 +30,11 @@ type appliedJSON struct {
 	DurationMS      int64     `json:"duration_ms"`
 	FailedStatement int       `json:"failed_statement,omitempty"`
 	FailedLine      int       `json:"failed_line,omitempty"`
+	// Reverts is the version a revert migration reverted; RevertedBy and
+	// RevertedAt name the revert migration that reverted this one, and when.
+	Reverts    string     `json:"reverts,omitempty"`
+	RevertedBy string     `json:"reverted_by,omitempty"`
+	RevertedAt *time.Time `json:"reverted_at,omitempty"`
 }
 
 // migrationStatusJSON is the document `migrate status --json` prints.
@@ -45,7 +50,11 @@ func migrationStatusJSON(files []migrations.FileStatus) any {
 		if r := f.Record; r != nil {
 			m.Applied = &appliedJSON{Status: r.Status, SHA256: r.SHA256, Location: r.Location, AppliedAt: r.AppliedAt.UTC(),
 				AppliedBy: r.AppliedBy, ToolVersion: r.ToolVersion, DurationMS: r.Duration.Milliseconds(),
-				FailedStatement: r.FailedStatement, FailedLine: r.FailedLine}
+				FailedStatement: r.FailedStatement, FailedLine: r.FailedLine, Reverts: r.Reverts}
+			if f.Revert != nil {
+				at := f.Revert.AppliedAt.UTC()
+				m.Applied.RevertedBy, m.Applied.RevertedAt = f.Revert.Name, &at
+			}
 		}
 		switch f.State {
 		case migrations.Changed, migrations.Failed, migrations.Missing:

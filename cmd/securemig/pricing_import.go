@@ -131,10 +131,19 @@ func runPricingImport(c *cli.Context) error {
 	}
 	defer conn.Close(context.WithoutCancel(c.Context))
 	status.Phase("importing contract " + code + " (one transaction, COPY)")
+	tables := 0
 	summary, err := importer.Import(c.Context, conn, res, ref, importer.Options{
 		ContractCode: code, ContractName: c.String("contract-name"), StartDate: start, Replace: c.Bool("replace"),
 		WorkbookName: filepath.Base(file), WorkbookSHA256: sum, RateAreasName: filepath.Base(refPath),
 		RateAreasSHA256: refSum, ToolVersion: buildinfo.String(), ParseDuration: parseTime,
+		Progress: func(step string) {
+			if step == "staging tables" {
+				status.Phase("importing contract " + code + ": staging tables")
+				return
+			}
+			tables++
+			status.Phase(fmt.Sprintf("importing contract %s: %s (table %d of %d)", code, step, tables, len(importer.ContractTables)))
+		},
 	})
 	status.Stop()
 	var pe *importer.ProblemsError

@@ -60,10 +60,11 @@ func startStatus(c *cli.Context, phase string) (*liveStatus, error) {
 	if !live || c.Bool("quiet") {
 		return s, nil
 	}
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	if mode == "always" {
 		s.delay = 0
+		s.draw()
 	}
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go s.run()
 	return s, nil
 }

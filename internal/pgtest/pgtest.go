@@ -51,6 +51,12 @@ func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// Run is Main for a TestMain with its own setup and cleanup around the
+// tests: it returns the exit code instead of exiting.
+func Run(m *testing.M) int {
+	return run(m)
+}
+
 func run(m *testing.M) int {
 	ctx := context.Background()
 	var cluster *localdb.Cluster

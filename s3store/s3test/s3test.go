@@ -15,9 +15,12 @@ package s3test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -154,4 +157,36 @@ func (s *Server) Options() s3.Options {
 // Client returns an s3store client for this server.
 func (s *Server) Client(opts ...s3store.Option) *s3store.Client {
 	return s3store.NewFromOptions(s.Options(), opts...)
+}
+
+// STSIdentity answers STS GetCallerIdentity requests sent to the server's
+// endpoint with the given account and ARN, as AWS STS would; every other
+// request goes on. Neither versitygw nor gofakes3 implements STS, so this is
+// how tests exercise the identity check's success path (without it the
+// identity "could not be checked", which is the S3-compatible store's path).
+func STSIdentity(account, arn string) Interceptor {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || r.URL.Path != "/" || r.URL.RawQuery != "" {
+			return false
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil || !strings.Contains(string(body), "Action=GetCallerIdentity") {
+			Fail500(w)
+			return true
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>%s</Arn><UserId>AIDATESTSECUREMIG</UserId><Account>%s</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>`, arn, account)
+		return true
+	}
+}
+
+// FailS3 answers the request with an S3 error of the given HTTP status and
+// code, e.g. 403 RequestTimeTooSkewed.
+func FailS3(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, message)
 }
