@@ -108,7 +108,9 @@ func uploadCommand() *cli.Command {
 		Description: "Uploads FILE (tmp/secure/<version>_<name>.up.sql, mode 0600) to the bucket of each environment\n" +
 			"chosen with --env or --all (--all leaves out protected environments such as prd: name them\n" +
 			"with --env). A migration generated split into parts (<version>_<name>.part-NNN.up.sql) is\n" +
-			"uploaded as its parts; FILE may name the whole or any part.\n\n" +
+			"uploaded as its parts; FILE may name the whole or any part. A compressed one (gen --compress,\n" +
+			"<version>_<name>.up.sql.gz) is uploaded as stored, under that name; the lock's digests of the\n" +
+			"stored bytes are checked and the SQL inside is checked when it is downloaded or applied.\n\n" +
 			"Preflight first, for every target, before anything is written: the file name is a secure\n" +
 			"migration, its SHA-256 and size match its lock entry, credentials resolve (AWS SDK default chain:\n" +
 			"AWS_* variables, profiles, SSO, roles; nothing is printed), whose they are (STS GetCallerIdentity;\n" +
@@ -351,8 +353,8 @@ func uploadStatusCommand() *cli.Command {
 		Name:      "status",
 		Usage:     "compare what every environment holds for a secure migration with its lock entry",
 		ArgsUsage: "NAME",
-		Description: "NAME is the production file name (<version>_<name>.up.sql; a path is reduced to its base\n" +
-			"name). For each environment (all unless --env is given) the object is checked with HEAD, nothing\n" +
+		Description: "NAME is the production file name (<version>_<name>.up.sql, with or without .gz; a path is\n" +
+			"reduced to its base name). For each environment (all unless --env is given) the object is checked with HEAD, nothing\n" +
 			"is downloaded:\n" +
 			"  present      size and sha256 metadata match the lock, and the store's SHA-256 checksum proves\n" +
 			"               the bytes (for a multipart upload: the composite checksum recorded at upload)\n" +
