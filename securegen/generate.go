@@ -282,13 +282,19 @@ func (p *plan) prepare(ctx context.Context, name string) error {
 	if err := sameFileSystem(o.OutDir, o.PlaceholderDir, filepath.Dir(o.ManifestPath), filepath.Dir(o.LockPath)); err != nil {
 		return err
 	}
-	if p.stage, err = newStaging(o.OutDir); err != nil {
+	stageName, err := stagingName()
+	if err != nil {
 		return err
 	}
-	check := []string{p.stage.path("production.001"), p.stage.path(journalName),
+	staged := filepath.Join(o.OutDir, stageName)
+	check := []string{filepath.Join(staged, "production.001"), filepath.Join(staged, journalName),
 		filepath.Join(o.OutDir, p.res.FileName), filepath.Join(o.OutDir, p.res.FileName+migrations.GzipSuffix),
 		filepath.Join(o.OutDir, migrations.PartName(p.res.FileName, 1)), filepath.Join(o.OutDir, downName(p.res.FileName))}
-	return checkIgnored(ctx, check)
+	if err := checkIgnored(ctx, check); err != nil {
+		return err
+	}
+	p.stage, err = newStaging(o.OutDir, stageName)
+	return err
 }
 
 // sameFileSystem refuses directories on different file systems: files
@@ -757,9 +763,6 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return p.fail(err)
 	}
-	if err := p.syncAll(); err != nil {
-		return p.fail(err)
-	}
 	r.SHA256, r.Size = p.prod.storedDigest()
 	r.SQLSHA256, r.SQLSize = p.prod.sqlDigest(), p.prod.size
 	r.PlaceholderSHA256, _ = p.ph.storedDigest()
@@ -769,7 +772,15 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return p.fail(err)
 	}
-	if err := p.stage.writeJournal(j); err != nil {
+	// The journal is written while the files are synced; both are done
+	// before the first final name appears.
+	journalled := make(chan error, 1)
+	go func() { journalled <- p.stage.writeJournal(j) }()
+	err = p.syncAll()
+	if jerr := <-journalled; err == nil {
+		err = jerr
+	}
+	if err != nil {
 		return p.fail(err)
 	}
 	p.journal = j

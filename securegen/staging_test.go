@@ -93,7 +93,11 @@ func TestSweepRecoversInterruptedCommits(t *testing.T) {
 
 func TestSweepLeavesRunningGenerationsAlone(t *testing.T) {
 	dir := t.TempDir()
-	st, err := newStaging(dir)
+	name, err := stagingName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := newStaging(dir, name)
 	if err != nil {
 		t.Fatal(err)
 	}
