@@ -46,22 +46,28 @@ func ToolMajor(ctx context.Context, program string) (int, error) {
 
 // FindPgDump returns a pg_dump whose major version equals serverMajor. When
 // explicit is not empty only that program is considered; otherwise
-// /usr/lib/postgresql/<major>/bin/pg_dump, then pg_dump on PATH. The error
-// says what was found and how to fix a mismatch.
+// /usr/lib/postgresql/<major>/bin/pg_dump (whose path names its major
+// version, so it is taken without running it), then pg_dump on PATH. The
+// error says what was found and how to fix a mismatch.
 func FindPgDump(ctx context.Context, explicit string, serverMajor int) (string, error) {
 	var candidates []string
+	debian := filepath.Join(fmt.Sprintf(debianBinDir, serverMajor), "pg_dump")
 	if explicit != "" {
 		candidates = []string{explicit}
 	} else {
-		candidates = append(candidates, filepath.Join(fmt.Sprintf(debianBinDir, serverMajor), "pg_dump"))
+		candidates = append(candidates, debian)
 		if p, err := exec.LookPath("pg_dump"); err == nil {
 			candidates = append(candidates, p)
 		}
 	}
 	var found []string
 	for _, c := range candidates {
-		if _, err := os.Stat(c); err != nil {
+		fi, err := os.Stat(c)
+		if err != nil {
 			continue
+		}
+		if c == debian && explicit == "" && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return c, nil
 		}
 		major, err := ToolMajor(ctx, c)
 		if err != nil {

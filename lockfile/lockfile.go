@@ -87,14 +87,18 @@ type Entry struct {
 	Uploads map[string]*Upload `json:"uploads,omitempty"`
 }
 
-// Gzip is the Compression of gzipped migration files.
-const Gzip = "gzip"
+// Gzip is the Compression of gzipped migration files, stored with the
+// GzipSuffix after the migration's name.
+const (
+	Gzip       = "gzip"
+	GzipSuffix = ".gz"
+)
 
 // StoredName returns the name of the stored production file or
 // placeholder: name, with the ".gz" suffix when compressed.
 func (e *Entry) StoredName(name string) string {
 	if e.Compression == Gzip {
-		return name + ".gz"
+		return name + GzipSuffix
 	}
 	return name
 }

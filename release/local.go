@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/securemig/securemig/lockfile"
 )
@@ -19,8 +20,11 @@ var (
 	partNameRE = regexp.MustCompile(`^([0-9]{14}_[a-z0-9][a-z0-9_]*)\.part-[0-9]{3}\.up\.sql$`)
 )
 
-// wholeName returns the migration file name of a file name or part name.
+// wholeName returns the migration file name of a file name, part name or
+// compressed file name (NAME.up.sql.gz: the lock file and the manifest name
+// the migration NAME.up.sql).
 func wholeName(name string) (string, error) {
+	name = strings.TrimSuffix(name, lockfile.GzipSuffix)
 	if m := partNameRE.FindStringSubmatch(name); m != nil {
 		return m[1] + ".up.sql", nil
 	}
@@ -87,13 +91,17 @@ func openProductionFile(ctx context.Context, path, lockPath string) (*localFile,
 		sha256 string
 		size   int64
 	}
-	wants := []want{{name, entry.SHA256, entry.Size}}
+	stored := entry.StoredName(name)
+	wants := []want{{stored, entry.SHA256, entry.Size}}
 	if len(entry.Parts) > 0 {
 		wants = wants[:0]
 		for _, p := range entry.Parts {
 			wants = append(wants, want{p.Name, p.SHA256, p.Size})
 		}
-	} else if filepath.Base(path) != name {
+	} else if base := filepath.Base(path); base != stored {
+		if base == name || base == name+lockfile.GzipSuffix {
+			return nil, fmt.Errorf("%s: the lock entry of %s records the production file as %s", path, name, stored)
+		}
 		return nil, fmt.Errorf("%s: the lock entry of %s has no parts", path, name)
 	}
 	whole := sha256.New()

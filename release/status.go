@@ -1,6 +1,7 @@
 package release
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -39,7 +40,7 @@ func lockEntry(lockPath, name string) (string, *lockfile.Entry, error) {
 // its parts.
 func objectsOf(name string, e *lockfile.Entry) []expected {
 	if len(e.Parts) == 0 {
-		return []expected{{name: name, sha256: e.SHA256, size: e.Size}}
+		return []expected{{name: e.StoredName(name), sha256: e.SHA256, size: e.Size}}
 	}
 	out := make([]expected, len(e.Parts))
 	for i, p := range e.Parts {
@@ -128,7 +129,7 @@ func Status(ctx context.Context, o StatusOptions) (*StatusReport, error) {
 	for i, env := range o.Targets {
 		r := statusOne(ctx, o.Connect, env, name, entry, mode, credFailures)
 		u := entry.Uploads[env.Name]
-		r.Recorded = u != nil && u.Bucket == env.Bucket && u.Key == env.Key(name) && u.SHA256 == entry.SHA256
+		r.Recorded = u != nil && u.Bucket == env.Bucket && u.Key == env.Key(entry.StoredName(name)) && u.SHA256 == entry.SHA256
 		rep.Results[i] = r
 	}
 	return rep, nil
@@ -141,7 +142,7 @@ var statusRank = map[State]int{
 }
 
 func statusOne(ctx context.Context, connect Connector, env *Environment, name string, entry *lockfile.Entry, mode downloadMode, credFailures map[string]error) Result {
-	r := Result{Env: env, Key: env.Key(name), State: StatePresent}
+	r := Result{Env: env, Key: env.Key(entry.StoredName(name)), State: StatePresent}
 	if len(entry.Parts) > 0 {
 		r.Parts = len(entry.Parts)
 	}
@@ -223,15 +224,21 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating private directory: %w", err)
 	}
-	path = filepath.Join(dir, name)
+	path = filepath.Join(dir, entry.StoredName(name))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("creating %s: %w", path, err)
 	}
 	whole := sha256.New()
 	var total int64
+	var out io.Writer = io.MultiWriter(f, whole)
+	var sql *sqlDigest
+	if entry.Compression == lockfile.Gzip {
+		sql = newSQLDigest()
+		out = io.MultiWriter(out, sql)
+	}
 	for _, o := range objectsOf(name, entry) {
-		n, sum, derr := fetch(ctx, store, env, o.name, io.MultiWriter(f, whole), true)
+		n, sum, derr := fetch(ctx, store, env, o.name, out, true)
 		total += n
 		if derr == nil && (sum != o.sha256 || n != o.size) {
 			derr = fmt.Errorf("s3://%s/%s (environment %s) %w: sha256 %s, %d bytes; lock has %s, %d bytes; the object was replaced or tampered with, nothing was kept",
@@ -249,5 +256,56 @@ func Download(ctx context.Context, lockPath, name string, env *Environment, conn
 		return "", fmt.Errorf("%s (environment %s) %w: sha256 %s, %d bytes; lock has %s, %d bytes; nothing was kept",
 			name, env.Name, ErrDigestMismatch, got, total, entry.SHA256, entry.Size)
 	}
+	if sql != nil {
+		sum, n, err := sql.sum()
+		if err != nil {
+			return "", fmt.Errorf("%s (environment %s): decompressing: %w; nothing was kept", entry.StoredName(name), env.Name, err)
+		}
+		if sum != entry.SQLSHA256 || n != entry.SQLSize {
+			return "", fmt.Errorf("%s (environment %s) %w: the SQL inside has sha256 %s, %d bytes; lock has %s, %d bytes; nothing was kept",
+				entry.StoredName(name), env.Name, ErrDigestMismatch, sum, n, entry.SQLSHA256, entry.SQLSize)
+		}
+	}
 	return path, nil
+}
+
+// sqlDigest hashes the SQL inside gzip bytes written to it, decompressing
+// on a goroutine as they stream past.
+type sqlDigest struct {
+	pw   *io.PipeWriter
+	done chan struct{}
+	hash string
+	n    int64
+	err  error
+}
+
+func newSQLDigest() *sqlDigest {
+	pr, pw := io.Pipe()
+	d := &sqlDigest{pw: pw, done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		zr, err := gzip.NewReader(pr)
+		if err == nil {
+			h := sha256.New()
+			d.n, err = io.Copy(h, zr)
+			d.hash = hex.EncodeToString(h.Sum(nil))
+		}
+		d.err = err
+		pr.CloseWithError(err)  // unblocks the writer when decompressing failed
+		io.Copy(io.Discard, pr) //nolint:errcheck // drain whatever follows
+	}()
+	return d
+}
+
+// Write passes gzip bytes on; a decompression error shows in sum, not here.
+func (d *sqlDigest) Write(p []byte) (int, error) {
+	d.pw.Write(p) //nolint:errcheck // see sum
+	return len(p), nil
+}
+
+// sum ends the stream and returns the SQL's digest and size.
+func (d *sqlDigest) sum() (string, int64, error) {
+	d.pw.Close()
+	<-d.done
+	return d.hash, d.n, d.err
 }

@@ -321,7 +321,7 @@ func (o *UploadOptions) preflight(ctx context.Context, lf *localFile) []*target 
 	targets := make([]*target, len(o.Targets))
 	credFailures := map[string]error{} // per profile: ask the chain once
 	for i, env := range o.Targets {
-		t := &target{res: &Result{Env: env, Key: env.Key(lf.name)}, checksums: map[string]string{}}
+		t := &target{res: &Result{Env: env, Key: env.Key(lf.entry.StoredName(lf.name))}, checksums: map[string]string{}}
 		if len(lf.units) > 1 {
 			t.res.Parts = len(lf.units)
 		}

@@ -97,6 +97,10 @@ type Options struct {
 	// tamper lets tests change the placeholder's line for each line of the
 	// production file's body before the leak check sees it.
 	tamper func(prodLine, phLine []byte) ([]byte, error)
+	// crash lets tests make the run die (leaving everything as a killed run
+	// would) at a step of the commit: "journal", "linked", "recorded",
+	// "committed".
+	crash func(step string) bool
 }
 
 // Result describes a generated secure migration.
@@ -278,13 +282,19 @@ func (p *plan) prepare(ctx context.Context, name string) error {
 	if err := sameFileSystem(o.OutDir, o.PlaceholderDir, filepath.Dir(o.ManifestPath), filepath.Dir(o.LockPath)); err != nil {
 		return err
 	}
-	if p.stage, err = newStaging(o.OutDir); err != nil {
+	stageName, err := stagingName()
+	if err != nil {
 		return err
 	}
-	check := []string{p.stage.path("production.001"), p.stage.path(journalName),
+	staged := filepath.Join(o.OutDir, stageName)
+	check := []string{filepath.Join(staged, "production.001"), filepath.Join(staged, journalName),
 		filepath.Join(o.OutDir, p.res.FileName), filepath.Join(o.OutDir, p.res.FileName+migrations.GzipSuffix),
 		filepath.Join(o.OutDir, migrations.PartName(p.res.FileName, 1)), filepath.Join(o.OutDir, downName(p.res.FileName))}
-	return checkIgnored(ctx, check)
+	if err := checkIgnored(ctx, check); err != nil {
+		return err
+	}
+	p.stage, err = newStaging(o.OutDir, stageName)
+	return err
 }
 
 // sameFileSystem refuses directories on different file systems: files
@@ -753,9 +763,6 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return p.fail(err)
 	}
-	if err := p.syncAll(); err != nil {
-		return p.fail(err)
-	}
 	r.SHA256, r.Size = p.prod.storedDigest()
 	r.SQLSHA256, r.SQLSize = p.prod.sqlDigest(), p.prod.size
 	r.PlaceholderSHA256, _ = p.ph.storedDigest()
@@ -765,19 +772,38 @@ func (p *plan) finish(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return p.fail(err)
 	}
-	if err := p.stage.writeJournal(j); err != nil {
+	// The journal is written while the files are synced; both are done
+	// before the first final name appears.
+	journalled := make(chan error, 1)
+	go func() { journalled <- p.stage.writeJournal(j) }()
+	err = p.syncAll()
+	if jerr := <-journalled; err == nil {
+		err = jerr
+	}
+	if err != nil {
 		return p.fail(err)
 	}
 	p.journal = j
-	for _, f := range j.Files {
+	if p.crashAt("journal") {
+		return p.abandon()
+	}
+	for i, f := range j.Files {
 		if err := linkNew(f.Staged, f.Final); err != nil {
 			return p.fail(err)
 		}
+		if i == 0 && p.crashAt("linked") {
+			return p.abandon()
+		}
 	}
-	if err := p.record(); err != nil {
+	if err := p.record(); errors.Is(err, errCrash) {
+		return p.abandon()
+	} else if err != nil {
 		return p.fail(err)
 	}
 	p.journal = nil // committed: the manifest lists the migration
+	if p.crashAt("committed") {
+		return p.abandon()
+	}
 	p.removeReplaced()
 	if err := p.stage.remove(); err != nil {
 		fmt.Fprintf(o.Log, "warning: %v\n", err)
@@ -919,7 +945,28 @@ func (p *plan) record() error {
 	if err != nil {
 		return err
 	}
+	if p.crashAt("recorded") {
+		return errCrash
+	}
 	return p.updateManifest()
+}
+
+// errCrash is a crash simulated by a test (Options.crash).
+var errCrash = errors.New("simulated crash")
+
+// crashAt reports whether a test wants the run to die at step.
+func (p *plan) crashAt(step string) bool { return p.opts.crash != nil && p.opts.crash(step) }
+
+// abandon leaves everything as a killed run would: files staged and
+// linked, the staging directory unlocked.
+func (p *plan) abandon() (*Result, error) {
+	for _, s := range []*sink{p.prod, p.ph, p.down} {
+		if s != nil {
+			s.close()
+		}
+	}
+	p.stage.lock.Close()
+	return nil, errCrash
 }
 
 // actor returns who runs the generation.

@@ -18,11 +18,10 @@ func CheckIgnored(ctx context.Context, path string) error {
 	return checkIgnored(ctx, []string{path})
 }
 
-// checkIgnored applies CheckIgnored to paths, with two git runs per work
-// tree directory rather than three per path.
+// checkIgnored applies CheckIgnored to paths, running git three times per
+// directory (side by side) rather than three times per path.
 func checkIgnored(ctx context.Context, paths []string) error {
-	byDir := map[string][]string{} // work tree directory -> absolute paths
-	inTree := map[string]bool{}    // nearest existing directory -> in a work tree
+	byDir := map[string][]string{} // nearest existing directory -> absolute paths
 	var dirs []string
 	for _, path := range paths {
 		abs, err := filepath.Abs(path)
@@ -30,16 +29,6 @@ func checkIgnored(ctx context.Context, paths []string) error {
 			return fmt.Errorf("checking %s: %w", path, err)
 		}
 		dir := nearestDir(abs)
-		ok, seen := inTree[dir]
-		if !seen {
-			if _, _, ok, err = workTreeDir(ctx, path); err != nil {
-				return err
-			}
-			inTree[dir] = ok
-		}
-		if !ok {
-			continue
-		}
 		if byDir[dir] == nil {
 			dirs = append(dirs, dir)
 		}
@@ -53,35 +42,50 @@ func checkIgnored(ctx context.Context, paths []string) error {
 	return nil
 }
 
-// checkIgnoredIn checks absolute paths whose nearest existing directory,
-// in a work tree, is dir.
+// checkIgnoredIn checks absolute paths whose nearest existing directory
+// is dir. Whether dir is in a work tree, which paths git tracks and which
+// it ignores are asked at once; the answers count only inside a work tree.
 func checkIgnoredIn(ctx context.Context, dir string, abs []string) error {
-	code, out, err := gitIn(ctx, dir, append([]string{"ls-files", "--"}, abs...)...)
-	if err != nil {
-		return fmt.Errorf("checking %s with git: %w", abs[0], err)
+	type answer struct {
+		code int
+		out  string
+		err  error
 	}
-	if code != 0 {
-		return fmt.Errorf("checking %s with git ls-files: %s", abs[0], out)
+	ask := func(args ...string) chan answer {
+		c := make(chan answer, 1)
+		go func() {
+			code, out, err := gitIn(ctx, dir, args...)
+			c <- answer{code, out, err}
+		}()
+		return c
 	}
-	if out != "" {
-		tracked := filepath.Join(dir, strings.Split(out, "\n")[0])
-		return fmt.Errorf("refusing to write a production file to %s: git tracks that path", tracked)
+	inTree := ask("rev-parse", "--is-inside-work-tree")
+	tracked := ask(append([]string{"ls-files", "--"}, abs...)...)
+	ignored := ask(append([]string{"check-ignore", "--no-index", "--"}, abs...)...)
+	t, tr, ig := <-inTree, <-tracked, <-ignored
+	if t.err != nil {
+		return fmt.Errorf("checking %s with git: %w", abs[0], t.err)
 	}
-	code, out, err = gitIn(ctx, dir, append([]string{"check-ignore", "--no-index", "--"}, abs...)...)
-	if err != nil {
-		return fmt.Errorf("checking %s with git: %w", abs[0], err)
+	if t.code != 0 || t.out != "true" {
+		return nil // not in a work tree (or inside .git): nothing can commit it
 	}
-	if code > 1 {
-		return fmt.Errorf("checking %s with git check-ignore: %s", abs[0], out)
+	if tr.err != nil || tr.code != 0 {
+		return fmt.Errorf("checking %s with git ls-files: %v %s", abs[0], tr.err, tr.out)
 	}
-	ignored := map[string]bool{}
-	if code == 0 {
-		for _, l := range strings.Split(out, "\n") {
-			ignored[l] = true
+	if tr.out != "" {
+		return fmt.Errorf("refusing to write a production file to %s: git tracks that path", filepath.Join(dir, strings.Split(tr.out, "\n")[0]))
+	}
+	if ig.err != nil || ig.code > 1 {
+		return fmt.Errorf("checking %s with git check-ignore: %v %s", abs[0], ig.err, ig.out)
+	}
+	isIgnored := map[string]bool{}
+	if ig.code == 0 {
+		for _, l := range strings.Split(ig.out, "\n") {
+			isIgnored[l] = true
 		}
 	}
 	for _, a := range abs {
-		if !ignored[a] {
+		if !isIgnored[a] {
 			return fmt.Errorf("refusing to write a production file to %s: git does not ignore that path (add its directory to .gitignore)", a)
 		}
 	}

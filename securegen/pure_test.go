@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,6 +132,45 @@ func TestCheckLeak(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLeakCheckerStreamsInAnyInterleaving feeds the leak checker both files
+// in random chunks, interleaved at random (either side may run ahead), and
+// expects CheckLeak's verdict every time.
+func TestLeakCheckerStreamsInAnyInterleaving(t *testing.T) {
+	var scrubbed bytes.Buffer
+	if _, err := Scrub(strings.NewReader(prodBody), &scrubbed); err != nil {
+		t.Fatal(err)
+	}
+	ph := scrubbed.String()
+	cases := map[string]string{
+		"clean":                 ph,
+		"leak":                  prodBody,
+		"changed key":           replaceRow(ph, "r1\t", "r9\tc1\tUS11"),
+		"missing row":           replaceRow(ph, "r1\t", ""),
+		"no newline at the end": strings.TrimSuffix(ph, "\n"),
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for name, placeholder := range cases {
+		want := CheckLeak(strings.NewReader(prodBody), strings.NewReader(placeholder))
+		for range 50 {
+			c := NewLeakChecker()
+			a, b := prodBody, placeholder
+			for a != "" || b != "" {
+				side, rest := c.Production(), &a
+				if a == "" || b != "" && rng.IntN(2) == 0 {
+					side, rest = c.Placeholder(), &b
+				}
+				n := min(len(*rest), 1+rng.IntN(40))
+				side.Write([]byte((*rest)[:n]))
+				*rest = (*rest)[n:]
+			}
+			got := c.Close()
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("%s: streamed %v, CheckLeak %v", name, got, want)
+			}
+		}
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,6 +52,13 @@ func openScope(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID 
 	role := pgx.Identifier{s.role}.Sanitize()
 	var b strings.Builder
 	b.WriteString("DO $securemig$\nBEGIN\n")
+	// All table locks first, in name order: no lock is upgraded half-way.
+	idents := make([]string, len(tables))
+	for i, t := range tables {
+		idents[i] = t.Ident()
+	}
+	slices.Sort(idents)
+	fmt.Fprintf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n", strings.Join(idents, ", "))
 	// The session user must be a member of the role for pg_dump's SET ROLE
 	// (a CREATEROLE user is not made one automatically before PostgreSQL 16).
 	fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT;\nGRANT %s TO CURRENT_USER;\n", role, role)
@@ -78,29 +85,21 @@ func openScope(ctx context.Context, conn *pgx.Conn, tables []*Table, contractID 
 			pgx.Identifier{s.role + "_only"}.Sanitize(), t.Ident(), role, where)
 	}
 	b.WriteString("END\n$securemig$")
-	if err := execRetryingDeadlocks(ctx, conn, b.String()); err != nil {
+	if err := execRetrying(ctx, conn, b.String()); err != nil {
 		return nil, fmt.Errorf("preparing the contract-only dump (needs a superuser or a role with CREATEROLE owning the tables): %w", err)
 	}
 	return s, nil
 }
 
-// execRetryingDeadlocks runs sql (one implicit transaction) and runs it again
-// when PostgreSQL aborted it as a deadlock victim: the scope's DDL takes
-// table and shared-catalog locks that a concurrent import, generation or
-// sweep on the same server may take in another order. The aborted attempt
-// changed nothing, so running it again is safe.
-func execRetryingDeadlocks(ctx context.Context, conn *pgx.Conn, sql string) error {
-	const attempts = 5
-	for i := 1; ; i++ {
+// execRetrying runs sql (one implicit transaction) and runs it again, up
+// to three times, when the server chose it as a deadlock victim: it was
+// rolled back whole.
+func execRetrying(ctx context.Context, conn *pgx.Conn, sql string) error {
+	for attempt := 1; ; attempt++ {
 		_, err := conn.PgConn().Exec(ctx, sql).ReadAll()
-		var pgErr *pgconn.PgError
-		if err == nil || i == attempts || !errors.As(err, &pgErr) || pgErr.Code != "40P01" {
+		var pe *pgconn.PgError
+		if err == nil || attempt == 3 || !errors.As(err, &pe) || pe.Code != "40P01" {
 			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(i*50) * time.Millisecond):
 		}
 	}
 }
@@ -124,7 +123,7 @@ BEGIN
   PERFORM set_config('lock_timeout', '10s', true);
   FOR p IN SELECT pol.polname, c.oid::regclass::text AS tbl, c.relrowsecurity
       FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
-      WHERE pol.polname IN (r || '_others', r || '_allow', r || '_only') LOOP
+      WHERE pol.polname IN (r || '_others', r || '_allow', r || '_only') ORDER BY 2, 1 LOOP
     EXECUTE format('DROP POLICY %%I ON %%s', p.polname, p.tbl);
     IF p.polname = r || '_others' AND p.relrowsecurity THEN
       EXECUTE format('ALTER TABLE %%s DISABLE ROW LEVEL SECURITY', p.tbl);
@@ -136,7 +135,7 @@ BEGIN
   END IF;
 END
 $securemig$`, quoteLiteral(role))
-	if _, err := conn.PgConn().Exec(ctx, sql).ReadAll(); err != nil {
+	if err := execRetrying(ctx, conn, sql); err != nil {
 		return fmt.Errorf("removing dump role %s: %w", role, err)
 	}
 	return nil

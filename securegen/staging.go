@@ -1,6 +1,8 @@
 package securegen
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,14 +52,23 @@ type staging struct {
 	lock *os.File // the directory, flocked
 }
 
-// newStaging creates and locks a staging directory in outDir. The out
-// dir's own flock is held meanwhile, so a concurrent Sweep never sees the
-// new directory before it is locked.
-func newStaging(outDir string) (*staging, error) {
+// stagingName returns a new random staging directory name.
+func stagingName() (string, error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", fmt.Errorf("naming a staging directory: %w", err)
+	}
+	return stagingPrefix + hex.EncodeToString(rnd[:]), nil
+}
+
+// newStaging creates and locks the staging directory name in outDir. The
+// out dir's own flock is held meanwhile, so a concurrent Sweep never sees
+// the new directory before it is locked.
+func newStaging(outDir, name string) (*staging, error) {
 	var st *staging
 	err := withDirLock(outDir, func() error {
-		dir, err := os.MkdirTemp(outDir, stagingPrefix+"*")
-		if err != nil {
+		dir := filepath.Join(outDir, name)
+		if err := os.Mkdir(dir, 0o700); err != nil {
 			return fmt.Errorf("creating a staging directory in %s: %w", outDir, err)
 		}
 		f, err := lockDir(dir, false)
@@ -145,23 +156,30 @@ type journalReplaced struct {
 	Files []string        `json:"files"`
 }
 
-// writeJournal writes the journal, synced, into the staging directory.
+// writeJournal writes the journal into the staging directory. It is not
+// synced: it only has to be there for a run killed later, and a file
+// written before the links exists before them; the files it lists are.
 func (s *staging) writeJournal(j *journal) error {
 	data, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing the commit journal: %w", err)
 	}
-	return writeSynced(s.path(journalName), data, 0o600)
+	return writeNew(s.path(journalName), data, 0o600, false)
 }
 
 // writeSynced writes a new file and syncs it.
 func writeSynced(path string, data []byte, perm os.FileMode) error {
+	return writeNew(path, data, perm, true)
+}
+
+// writeNew writes a new file, synced when sync is set.
+func writeNew(path string, data []byte, perm os.FileMode, sync bool) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -2,6 +2,7 @@ package securegen
 
 import (
 	"bytes"
+	"errors"
 	"io"
 )
 
@@ -79,11 +80,8 @@ func (t *tee) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-var errTeeEnded = bytesError("the placeholder writer ended early")
-
-type bytesError string
-
-func (e bytesError) Error() string { return string(e) }
+// errTeeEnded reports a placeholder side that ended before the body did.
+var errTeeEnded = errors.New("the placeholder writer ended early")
 
 // placeholderSide scrubs each chunk into the placeholder and runs the leak
 // check on both, until the work channel closes or something fails (it then

@@ -7,7 +7,7 @@ import (
 
 // writeBackChunk is how many written bytes make writeBack start their
 // write-out.
-const writeBackChunk = 8 << 20
+const writeBackChunk = 4 << 20
 
 // syncFileRangeWrite is SYNC_FILE_RANGE_WRITE: start writing the range
 // out, without waiting.

@@ -166,7 +166,8 @@ func (p *Plan) addMigration(ctx context.Context, name string, e *lockfile.Entry,
 		p.Refusals = append(p.Refusals, fmt.Sprintf("the placeholder %s is %s", ph, where))
 	}
 	p.Migrations = append(p.Migrations, name)
-	files := []string{filepath.Join(o.OutDir, name), filepath.Join(o.OutDir, strings.TrimSuffix(name, ".up.sql")+".down.sql"), ph}
+	files := []string{filepath.Join(o.OutDir, name), filepath.Join(o.OutDir, strings.TrimSuffix(name, ".up.sql")+".down.sql"), ph,
+		filepath.Join(o.OutDir, name+lockfile.GzipSuffix), ph + lockfile.GzipSuffix} // gen --compress
 	for _, part := range e.Parts {
 		files = append(files, filepath.Join(o.OutDir, filepath.Base(part.Name)))
 	}
@@ -191,6 +192,8 @@ func (p *Plan) addStrays(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("listing %s: %w", dir, err)
 		}
+		gz, _ := filepath.Glob(filepath.Join(dir, "[0-9]*_import_pricing_data_"+globEscape(fc)+".*sql"+lockfile.GzipSuffix))
+		matches = append(matches, gz...)
 		for _, m := range matches {
 			if err := p.addFile(ctx, m); err != nil {
 				return err

@@ -88,7 +88,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.out, "out", "", "Markdown file to write (default docs/benchmarks.md, none with -quick)")
 	fs.StringVar(&c.work, "work", "tmp/bench", "scratch directory for samples, scratch projects and profiles")
 	fs.StringVar(&c.benchfmt, "benchfmt", "", "also write every run in Go benchmark format for benchstat (default WORK/results.txt, WORK/results-quick.txt with -quick)")
-	fs.StringVar(&c.only, "only", "", "comma-separated stages to run: parse,import,report,generate,apply,upload,pipeline,task (default all)")
+	fs.StringVar(&c.only, "only", "", "comma-separated stages to run: parse,import,report,generate,apply,compress,upload,pipeline,task (default all)")
 	fs.BoolVar(&c.profile, "profile", true, "CPU-profile (perf) one extra run of a stage that misses a target")
 	fs.BoolVar(&c.keep, "keep", false, "keep the scratch databases and directories")
 	if err := fs.Parse(args); err != nil {

@@ -39,6 +39,8 @@ type workbook struct {
 	// project and production are the scratch project and production file
 	// of the last generated secure migration (for apply).
 	project, production string
+	// tables are the pinned pg_dump patterns of the tables gen dumped.
+	tables []string
 }
 
 // runAll runs every selected stage on every sample, then the upload, and
@@ -91,7 +93,7 @@ func notMeasured(stage string, wb *workbook, err error) result {
 // runWorkbook generates a sample and runs every stage on it.
 func (b *bench) runWorkbook(ctx context.Context, wb *workbook) {
 	if !b.cfg.wants("parse") && !b.cfg.wants("import") && !b.cfg.wants("report") &&
-		!b.cfg.wants("generate") && !b.cfg.wants("apply") && !b.cfg.wants("pipeline") {
+		!b.cfg.wants("generate") && !b.cfg.wants("apply") && !b.cfg.wants("compress") && !b.cfg.wants("pipeline") {
 		return
 	}
 	err := b.prepare(ctx, wb)
@@ -109,6 +111,7 @@ func (b *bench) runWorkbook(ctx context.Context, wb *workbook) {
 		{"report", "report", b.report},
 		{"generate", "dump + generate", b.generate},
 		{"apply", "apply", b.apply},
+		{"compress", "gzip", b.compress},
 		{"pipeline", "pipeline", b.pipeline},
 	}
 	for _, st := range steps {
@@ -347,6 +350,7 @@ func (b *bench) generate(ctx context.Context, wb *workbook) result {
 		wb.project, wb.production = proj, prod
 		if tables == nil {
 			tables = dumpedTables(s.stdout)
+			wb.tables = tables
 		}
 		if wrap == nil {
 			phases = append(phases, genPhases(s.stdout))

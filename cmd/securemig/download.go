@@ -21,7 +21,9 @@ func downloadCommand() *cli.Command {
 			"under --dir (default: the system temp directory) as a 0600 file, and its size and SHA-256 are\n" +
 			"checked against the lock entry, and its server-side encryption against the environment's\n" +
 			"requirement (checked before any byte is read). The file's path is printed on stdout; delete it\n" +
-			"when done. On a mismatch nothing is kept. Credentials come from the AWS SDK default chain.\n\n" +
+			"when done. On a mismatch nothing is kept. Credentials come from the AWS SDK default chain.\n" +
+			"A compressed migration (.up.sql.gz) is kept compressed; the SQL inside is decompressed on the\n" +
+			"way and its SHA-256 and size checked against the lock entry too.\n\n" +
 			"Exit codes: 0 downloaded and verified; 1 usage, configuration, lock or S3 error;\n" +
 			"2 the object's bytes differ from the lock entry (replaced or tampered with), or it is not\n" +
 			"encrypted as the environment requires.",

@@ -108,7 +108,10 @@ func uploadCommand() *cli.Command {
 		Description: "Uploads FILE (tmp/secure/<version>_<name>.up.sql, mode 0600) to the bucket of each environment\n" +
 			"chosen with --env or --all (--all leaves out protected environments such as prd: name them\n" +
 			"with --env); flags may come before or after FILE. A migration generated split into parts\n" +
-			"(<version>_<name>.part-NNN.up.sql) is uploaded as its parts; FILE may name the whole or any part.\n\n" +
+			"(<version>_<name>.part-NNN.up.sql) is uploaded as its parts; FILE may name the whole or any part.\n" +
+			"A compressed one (gen --compress, <version>_<name>.up.sql.gz) is uploaded as stored, under that\n" +
+			"name; the lock's digests of the stored bytes are checked and the SQL inside is checked when it is\n" +
+			"downloaded or applied.\n\n" +
 			"Preflight first, for every target, before anything is written: the file name is a secure\n" +
 			"migration, its SHA-256 and size match its lock entry, credentials resolve (AWS SDK default chain:\n" +
 			"AWS_* variables, profiles, SSO, roles; nothing is printed), whose they are (STS GetCallerIdentity;\n" +
@@ -351,8 +354,8 @@ func uploadStatusCommand() *cli.Command {
 		Name:      "status",
 		Usage:     "compare what every environment holds for a secure migration with its lock entry",
 		ArgsUsage: "NAME",
-		Description: "NAME is the production file name (<version>_<name>.up.sql; a path is reduced to its base\n" +
-			"name). For each environment (all unless --env is given) the object is checked with HEAD, nothing\n" +
+		Description: "NAME is the production file name (<version>_<name>.up.sql, with or without .gz; a path is\n" +
+			"reduced to its base name). For each environment (all unless --env is given) the object is checked with HEAD, nothing\n" +
 			"is downloaded:\n" +
 			"  present      size and sha256 metadata match the lock, and the store's SHA-256 checksum proves\n" +
 			"               the bytes (for a multipart upload: the composite checksum recorded at upload)\n" +
